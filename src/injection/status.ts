@@ -1,0 +1,51 @@
+// The status annotation: which templates were injected, and a hash of what each added.
+import { createHash } from 'node:crypto';
+import { STATUS_ANNOTATION } from '../annotations';
+import type { CompiledTemplate } from '../templates/compile';
+import type { PodView } from './podView';
+import { warning } from './warnings';
+
+export interface InjectedRecord {
+  name: string;
+  hash: string;
+}
+
+export interface InjectionStatus {
+  templates: InjectedRecord[];
+}
+
+/** A stable hash of the rendered objects a template added to the pod. */
+export function hashOf(rendered: unknown): string {
+  return createHash('sha256').update(JSON.stringify(rendered)).digest('hex').slice(0, 16);
+}
+
+export function readStatus(pod: PodView): { status: InjectionStatus; warnings: string[] } {
+  const text = pod.annotations[STATUS_ANNOTATION];
+  if (text === undefined) return { status: { templates: [] }, warnings: [] };
+  try {
+    const parsed = JSON.parse(text) as { templates?: unknown };
+    const records = Array.isArray(parsed?.templates) ? parsed.templates : undefined;
+    if (records?.every((r) => typeof r?.name === 'string' && typeof r?.hash === 'string')) {
+      return { status: { templates: records as InjectedRecord[] }, warnings: [] };
+    }
+  } catch {
+    // reported below
+  }
+  return { status: { templates: [] }, warnings: [warning(`${STATUS_ANNOTATION} is not valid and will be replaced`)] };
+}
+
+/**
+ * A template counts as injected when the status records it AND its containers and volumes are
+ * in the pod: a status written by hand cannot switch off a mandatory sidecar.
+ */
+export function isAlreadyInjected(template: CompiledTemplate, status: InjectionStatus, pod: PodView): boolean {
+  if (!status.templates.some((r) => r.name === template.name)) return false;
+  const names = new Set([...pod.containers, ...pod.initContainers].map((c) => c.name));
+  return (
+    template.containerNames.every((n) => names.has(n)) && template.volumeNames.every((n) => pod.volumeNames.has(n))
+  );
+}
+
+export function serializeStatus(status: InjectionStatus): string {
+  return JSON.stringify(status);
+}

@@ -1,0 +1,106 @@
+// Declared parameters: compiled once at load time, then used to check each value a pod sets.
+import type { ParameterValue } from './placeholders';
+import type { ParameterDeclaration, ParameterTypeName } from './sidecarTemplate';
+
+export interface CompiledParameter {
+  readonly name: string;
+  readonly type: ParameterTypeName;
+  readonly required: boolean;
+  /** The value used when the pod sets none; undefined only for required parameters. */
+  readonly defaultValue: ParameterValue | undefined;
+  /** A typed value from an annotation's text, or a problem that says what would be valid. */
+  parse(text: string): { value: ParameterValue } | { problem: string };
+  /** A problem with an already typed value (a default, an enum entry), or undefined. */
+  check(value: ParameterValue): string | undefined;
+  /** Lists what is valid, for denial messages. */
+  readonly expectation: string;
+}
+
+const INTEGER = /^[+-]?\d+$/;
+// resource.Quantity's grammar: a decimal number with an optional binary, decimal or exponent suffix.
+const QUANTITY = /^([+-]?(?:\d+(?:\.\d*)?|\.\d+))((?:[KMGTPE]i)|[numkMGTPE]|(?:[eE][+-]?\d+))?$/;
+const SUFFIX: Record<string, number> = {
+  n: 1e-9,
+  u: 1e-6,
+  m: 1e-3,
+  '': 1,
+  k: 1e3,
+  M: 1e6,
+  G: 1e9,
+  T: 1e12,
+  P: 1e15,
+  E: 1e18,
+  Ki: 2 ** 10,
+  Mi: 2 ** 20,
+  Gi: 2 ** 30,
+  Ti: 2 ** 40,
+  Pi: 2 ** 50,
+  Ei: 2 ** 60,
+};
+
+/** The numeric value of a Kubernetes quantity such as `128Mi` or `250m`, or undefined. */
+export function quantityValue(text: string): number | undefined {
+  const match = QUANTITY.exec(text);
+  if (!match) return undefined;
+  const number = Number(match[1]);
+  const suffix = match[2] ?? '';
+  if (/^[eE]/.test(suffix)) return number * 10 ** Number(suffix.slice(1));
+  return number * (SUFFIX[suffix] as number);
+}
+
+const show = (value: unknown) => {
+  const text = JSON.stringify(value) ?? String(value);
+  return text.length > 40 ? `${text.slice(0, 37)}..."` : text;
+};
+
+/** Throws on a declaration that cannot be compiled (a bad regular expression). */
+export function compileParameter(decl: ParameterDeclaration): CompiledParameter {
+  const type: ParameterTypeName = decl.type ?? 'string';
+  // The pattern must match the whole value.
+  const pattern = decl.pattern === undefined ? undefined : new RegExp(`^(?:${decl.pattern})$`, 'u');
+  const enumValues = decl.enum;
+  const numeric = (value: ParameterValue): number | undefined =>
+    typeof value === 'number' ? value : type === 'quantity' ? quantityValue(String(value)) : undefined;
+
+  const parts: string[] = [type];
+  if (enumValues) parts.push(`one of ${enumValues.map(show).join(', ')}`);
+  if (decl.pattern !== undefined) parts.push(`matching ${decl.pattern}`);
+  if (decl.minimum !== undefined) parts.push(`>= ${decl.minimum}`);
+  if (decl.maximum !== undefined) parts.push(`<= ${decl.maximum}`);
+  const expectation = parts.join(', ');
+
+  const check = (value: ParameterValue): string | undefined => {
+    const wrongType =
+      (type === 'integer' && !Number.isSafeInteger(value)) ||
+      (type === 'boolean' && typeof value !== 'boolean') ||
+      ((type === 'string' || type === 'quantity') && typeof value !== 'string') ||
+      (type === 'quantity' && quantityValue(String(value)) === undefined);
+    if (wrongType) return `${show(value)} is not a valid ${type}`;
+    if (enumValues && !enumValues.includes(value)) return `${show(value)} is not ${expectation}`;
+    if (pattern && !pattern.test(String(value))) return `${show(value)} does not match ${decl.pattern}`;
+    const n = numeric(value);
+    if (n !== undefined && decl.minimum !== undefined && n < decl.minimum)
+      return `${show(value)} is below ${decl.minimum}`;
+    if (n !== undefined && decl.maximum !== undefined && n > decl.maximum)
+      return `${show(value)} is above ${decl.maximum}`;
+    return undefined;
+  };
+
+  const parse = (text: string): { value: ParameterValue } | { problem: string } => {
+    let value: ParameterValue = text;
+    if (type === 'integer') {
+      if (!INTEGER.test(text) || !Number.isSafeInteger(Number(text)))
+        return { problem: `${show(text)} is not an integer` };
+      value = Number(text);
+    } else if (type === 'boolean') {
+      if (text !== 'true' && text !== 'false') return { problem: `${show(text)} is not true or false` };
+      value = text === 'true';
+    }
+    const problem = check(value);
+    return problem ? { problem } : { value };
+  };
+
+  // An optional string without a default is empty; other types need a default or `required`.
+  const defaultValue = decl.default ?? (type === 'string' && !decl.required ? '' : undefined);
+  return { name: decl.name, type, required: decl.required === true, defaultValue, parse, check, expectation };
+}
