@@ -160,15 +160,18 @@ function compileChecked(template: SidecarTemplate, source: string): CompileResul
 
 function compileParameters(spec: SidecarTemplateSpec, problems: string[]): Map<string, CompiledParameter> {
   const parameters = new Map<string, CompiledParameter>();
-  (spec.parameters ?? []).forEach((decl, i) => {
+  for (const [i, decl] of (spec.parameters ?? []).entries()) {
     const at = `spec.parameters[${i}]`;
-    if (parameters.has(decl.name))
-      return void problems.push(`${at}.name: duplicate parameter ${JSON.stringify(decl.name)}`);
+    if (parameters.has(decl.name)) {
+      problems.push(`${at}.name: duplicate parameter ${JSON.stringify(decl.name)}`);
+      continue;
+    }
     let compiled: CompiledParameter;
     try {
       compiled = compileParameter(decl);
     } catch (error) {
-      return void problems.push(`${at}.pattern: not a valid regular expression: ${(error as Error).message}`);
+      problems.push(`${at}.pattern: not a valid regular expression: ${(error as Error).message}`);
+      continue;
     }
     const numeric = compiled.type === 'integer' || compiled.type === 'quantity';
     if (!numeric && (decl.minimum !== undefined || decl.maximum !== undefined)) {
@@ -189,7 +192,7 @@ function compileParameters(spec: SidecarTemplateSpec, problems: string[]): Map<s
       problems.push(`${at}: a ${compiled.type} parameter needs a default or required: true`);
     }
     parameters.set(decl.name, compiled);
-  });
+  }
   return parameters;
 }
 
@@ -239,13 +242,21 @@ export function renderedProblems(
   spec: Pick<SidecarTemplateSpec, 'initContainers' | 'containers' | 'volumes' | 'appContainers'>,
   problems: string[],
 ): void {
-  spec.initContainers?.forEach((c, i) => containerProblems(c, `spec.initContainers[${i}]`, problems));
-  spec.containers?.forEach((c, i) => containerProblems(c, `spec.containers[${i}]`, problems));
-  spec.volumes?.forEach((v, i) => volumeProblems(v, `spec.volumes[${i}]`, problems));
-  spec.appContainers?.volumeMounts?.forEach((m, i) =>
-    volumeMountProblems(m, `spec.appContainers.volumeMounts[${i}]`, problems),
-  );
-  spec.appContainers?.env?.forEach((e, i) => envVarProblems(e, `spec.appContainers.env[${i}]`, problems));
+  spec.initContainers?.forEach((c, i) => {
+    containerProblems(c, `spec.initContainers[${i}]`, problems);
+  });
+  spec.containers?.forEach((c, i) => {
+    containerProblems(c, `spec.containers[${i}]`, problems);
+  });
+  spec.volumes?.forEach((v, i) => {
+    volumeProblems(v, `spec.volumes[${i}]`, problems);
+  });
+  spec.appContainers?.volumeMounts?.forEach((m, i) => {
+    volumeMountProblems(m, `spec.appContainers.volumeMounts[${i}]`, problems);
+  });
+  spec.appContainers?.env?.forEach((e, i) => {
+    envVarProblems(e, `spec.appContainers.env[${i}]`, problems);
+  });
 }
 
 function deepFreeze<T>(value: T): T {

@@ -56,7 +56,10 @@ export function containerProblems(container: unknown, path: string, problems: Pr
     else
       container.ports.forEach((port: unknown, i) => {
         const at = `${path}.ports[${i}]`;
-        if (!isObject(port)) return void problems.push(`${at}: must be an object`);
+        if (!isObject(port)) {
+          problems.push(`${at}: must be an object`);
+          return;
+        }
         const n = port.containerPort;
         if (!Number.isInteger(n) || (n as number) < 1 || (n as number) > 65535)
           problems.push(`${at}.containerPort: ${JSON.stringify(n)} must be an integer from 1 to 65535`);
@@ -74,12 +77,17 @@ export function containerProblems(container: unknown, path: string, problems: Pr
   }
   if (container.env !== undefined) {
     if (!Array.isArray(container.env)) problems.push(`${path}.env: must be a list`);
-    else container.env.forEach((env: unknown, i) => envVarProblems(env, `${path}.env[${i}]`, problems));
+    else
+      container.env.forEach((env: unknown, i) => {
+        envVarProblems(env, `${path}.env[${i}]`, problems);
+      });
   }
   if (container.volumeMounts !== undefined) {
     if (!Array.isArray(container.volumeMounts)) problems.push(`${path}.volumeMounts: must be a list`);
     else
-      container.volumeMounts.forEach((m: unknown, i) => volumeMountProblems(m, `${path}.volumeMounts[${i}]`, problems));
+      container.volumeMounts.forEach((m: unknown, i) => {
+        volumeMountProblems(m, `${path}.volumeMounts[${i}]`, problems);
+      });
   }
 }
 

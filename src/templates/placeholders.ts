@@ -32,7 +32,9 @@ export function findPlaceholders(value: unknown, path: string, uses: Placeholder
       uses.push({ name, path, whole: match[0] === value });
     }
   } else if (Array.isArray(value)) {
-    value.forEach((item, i) => findPlaceholders(item, `${path}[${i}]`, uses, problems));
+    value.forEach((item, i) => {
+      findPlaceholders(item, `${path}[${i}]`, uses, problems);
+    });
   } else if (value !== null && typeof value === 'object') {
     for (const [key, item] of Object.entries(value)) findPlaceholders(item, `${path}.${key}`, uses, problems);
   }
