@@ -55,7 +55,7 @@ export function resolveParameters(
       const result = param.parse(text);
       if ('problem' in result) {
         return {
-          denial: `template ${template.name} parameter ${param.name}: ${result.problem}; expected ${param.expectation}`,
+          denial: `template ${template.name} parameter ${param.name}: ${result.problem}`,
         };
       }
       resolved.set(param.name, result.value);

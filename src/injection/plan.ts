@@ -128,7 +128,8 @@ export function applyPlan(
   }
   for (const target of plan.targets) {
     for (const m of rendered.appContainers?.volumeMounts ?? []) {
-      patch.append(['spec', 'containers', target.index, 'volumeMounts'], m);
+      // Each container gets its own copy: shared objects would come out as YAML anchors.
+      patch.append(['spec', 'containers', target.index, 'volumeMounts'], { ...m });
       target.mountPaths.set(m.mountPath, `template ${template.name}`);
     }
     for (const e of rendered.appContainers?.env ?? []) {
@@ -138,7 +139,7 @@ export function applyPlan(
         );
         continue;
       }
-      patch.append(['spec', 'containers', target.index, 'env'], e);
+      patch.append(['spec', 'containers', target.index, 'env'], { ...e });
       target.envNames.add(e.name);
     }
   }

@@ -177,7 +177,12 @@ function compileParameters(spec: SidecarTemplateSpec, problems: string[]): Map<s
     if (!numeric && (decl.minimum !== undefined || decl.maximum !== undefined)) {
       problems.push(`${at}: minimum and maximum apply only to integer and quantity parameters`);
     }
-    if (decl.minimum !== undefined && decl.maximum !== undefined && decl.minimum > decl.maximum) {
+    for (const bound of ['minimum', 'maximum'] as const) {
+      if (numeric && decl[bound] !== undefined && compiled[bound] === undefined) {
+        problems.push(`${at}.${bound}: ${JSON.stringify(decl[bound])} is not a valid ${compiled.type}`);
+      }
+    }
+    if (compiled.minimum !== undefined && compiled.maximum !== undefined && compiled.minimum > compiled.maximum) {
       problems.push(`${at}.minimum: ${decl.minimum} is above maximum ${decl.maximum}`);
     }
     decl.enum?.forEach((value, j) => {

@@ -6,6 +6,9 @@ export interface CompiledParameter {
   readonly name: string;
   readonly type: ParameterTypeName;
   readonly required: boolean;
+  /** Bounds as numbers (quantities in base units); undefined when absent or not numeric. */
+  readonly minimum: number | undefined;
+  readonly maximum: number | undefined;
   /** The value used when the pod sets none; undefined only for required parameters. */
   readonly defaultValue: ParameterValue | undefined;
   /** A typed value from an annotation's text, or a problem that says what would be valid. */
@@ -59,8 +62,16 @@ export function compileParameter(decl: ParameterDeclaration): CompiledParameter 
   // The pattern must match the whole value.
   const pattern = decl.pattern === undefined ? undefined : new RegExp(`^(?:${decl.pattern})$`, 'u');
   const enumValues = decl.enum;
-  const numeric = (value: ParameterValue): number | undefined =>
-    typeof value === 'number' ? value : type === 'quantity' ? quantityValue(String(value)) : undefined;
+  const numeric = (value: ParameterValue | undefined): number | undefined =>
+    value === undefined
+      ? undefined
+      : typeof value === 'number'
+        ? value
+        : type === 'quantity'
+          ? quantityValue(String(value))
+          : undefined;
+  const minimum = numeric(decl.minimum);
+  const maximum = numeric(decl.maximum);
 
   const parts: string[] = [type];
   if (enumValues) parts.push(`one of ${enumValues.map(show).join(', ')}`);
@@ -76,13 +87,12 @@ export function compileParameter(decl: ParameterDeclaration): CompiledParameter 
       ((type === 'string' || type === 'quantity') && typeof value !== 'string') ||
       (type === 'quantity' && quantityValue(String(value)) === undefined);
     if (wrongType) return `${show(value)} is not a valid ${type}`;
-    if (enumValues && !enumValues.includes(value)) return `${show(value)} is not ${expectation}`;
+    if (enumValues && !enumValues.includes(value))
+      return `${show(value)} is not one of ${enumValues.map(show).join(', ')}`;
     if (pattern && !pattern.test(String(value))) return `${show(value)} does not match ${decl.pattern}`;
     const n = numeric(value);
-    if (n !== undefined && decl.minimum !== undefined && n < decl.minimum)
-      return `${show(value)} is below ${decl.minimum}`;
-    if (n !== undefined && decl.maximum !== undefined && n > decl.maximum)
-      return `${show(value)} is above ${decl.maximum}`;
+    if (n !== undefined && minimum !== undefined && n < minimum) return `${show(value)} is below ${decl.minimum}`;
+    if (n !== undefined && maximum !== undefined && n > maximum) return `${show(value)} is above ${decl.maximum}`;
     return undefined;
   };
 
@@ -90,7 +100,7 @@ export function compileParameter(decl: ParameterDeclaration): CompiledParameter 
     let value: ParameterValue = text;
     if (type === 'integer') {
       if (!INTEGER.test(text) || !Number.isSafeInteger(Number(text)))
-        return { problem: `${show(text)} is not an integer` };
+        return { problem: `${show(text)} is not an integer (expected ${expectation})` };
       value = Number(text);
     } else if (type === 'boolean') {
       if (text !== 'true' && text !== 'false') return { problem: `${show(text)} is not true or false` };
@@ -102,5 +112,15 @@ export function compileParameter(decl: ParameterDeclaration): CompiledParameter 
 
   // An optional string without a default is empty; other types need a default or `required`.
   const defaultValue = decl.default ?? (type === 'string' && !decl.required ? '' : undefined);
-  return { name: decl.name, type, required: decl.required === true, defaultValue, parse, check, expectation };
+  return {
+    name: decl.name,
+    type,
+    minimum,
+    maximum,
+    required: decl.required === true,
+    defaultValue,
+    parse,
+    check,
+    expectation,
+  };
 }

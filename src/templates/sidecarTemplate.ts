@@ -102,6 +102,9 @@ const Scalar = Type.Union([Type.String(), Type.Integer(), Type.Boolean()], {
   [CRD]: { 'x-kubernetes-preserve-unknown-fields': true },
 });
 
+/** A bound: a number, or for quantity parameters a quantity such as `512Mi`. */
+const Bound = Type.Union([Type.Number(), Type.String()], { [CRD]: { 'x-kubernetes-int-or-string': true } });
+
 export const ParameterType = Type.Union([
   Type.Literal('string'),
   Type.Literal('integer'),
@@ -117,8 +120,8 @@ export const Parameter = Type.Object(
     default: Type.Optional(Scalar),
     pattern: Type.Optional(Type.String()),
     enum: Type.Optional(Type.Array(Scalar, { minItems: 1 })),
-    minimum: Type.Optional(Type.Number()),
-    maximum: Type.Optional(Type.Number()),
+    minimum: Type.Optional(Bound),
+    maximum: Type.Optional(Bound),
     required: Type.Optional(Type.Boolean()),
   },
   { additionalProperties: false },

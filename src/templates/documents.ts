@@ -1,0 +1,78 @@
+// Multi-document YAML (and JSON, which YAML reads) into plain objects, and template files into
+// compiled templates. Problems carry line numbers or template names so a user can find them.
+import { LineCounter, parseAllDocuments } from 'yaml';
+import { type CompiledTemplate, compileTemplate } from './compile';
+
+/** Problems with one file; each problem reads `name: what is wrong` or `line N, column M: ...`. */
+export interface TemplateLoadError {
+  file: string;
+  problems: string[];
+}
+
+export interface ParsedDocuments {
+  /** Non-empty documents in order; the items of a `kind: List` take its place. */
+  documents: unknown[];
+  problems: string[];
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
+
+export function parseDocuments(text: string): ParsedDocuments {
+  const lineCounter = new LineCounter();
+  const documents: unknown[] = [];
+  const problems: string[] = [];
+  for (const doc of parseAllDocuments(text, { lineCounter, prettyErrors: false })) {
+    if (doc.errors.length > 0) {
+      for (const error of doc.errors) {
+        const { line, col } = lineCounter.linePos(error.pos[0]);
+        problems.push(`line ${line}, column ${col}: ${error.message.split('\n')[0]}`);
+      }
+      continue;
+    }
+    const value: unknown = doc.toJS({ maxAliasCount: 100 });
+    if (value === null || value === undefined) continue;
+    if (isObject(value) && value.kind === 'List' && Array.isArray(value.items)) documents.push(...value.items);
+    else documents.push(value);
+  }
+  return { documents, problems };
+}
+
+export interface TemplateFile {
+  templates: CompiledTemplate[];
+  /** Empty when every document is a valid template. */
+  problems: string[];
+}
+
+/** Parses and compiles every SidecarTemplate in one file; `source` is `${file}#${index}`. */
+export function compileTemplateFile(file: string, text: string): TemplateFile {
+  const { documents, problems } = parseDocuments(text);
+  const templates: CompiledTemplate[] = [];
+  documents.forEach((raw, index) => {
+    const result = compileTemplate(raw, `${file}#${index}`);
+    if (result.ok) templates.push(result.template);
+    else for (const problem of result.problems) problems.push(`${result.name}: ${problem}`);
+  });
+  return { templates, problems };
+}
+
+/**
+ * Keeps the first template of each name (files in load order); a later one with the same name
+ * is dropped and reported against its file, saying where the first one is.
+ */
+export function withoutDuplicates(files: ReadonlyArray<{ file: string; templates: readonly CompiledTemplate[] }>): {
+  templates: CompiledTemplate[];
+  errors: TemplateLoadError[];
+} {
+  const first = new Map<string, CompiledTemplate>();
+  const errors: TemplateLoadError[] = [];
+  for (const { file, templates } of files) {
+    const problems: string[] = [];
+    for (const t of templates) {
+      const earlier = first.get(t.name);
+      if (earlier) problems.push(`${t.name}: duplicate template name; first defined in ${earlier.source}`);
+      else first.set(t.name, t);
+    }
+    if (problems.length > 0) errors.push({ file, problems });
+  }
+  return { templates: [...first.values()], errors };
+}
