@@ -20,14 +20,27 @@ const container = fc.record(
   {
     name: containerName,
     image: fc.constantFrom('nginx:1.27', 'api:1'),
-    ports: fc.array(fc.record({ containerPort: fc.constantFrom(80, 9102, 15001, 8080), protocol: fc.constantFrom('TCP', 'UDP') }), { maxLength: 2 }),
-    env: fc.array(fc.record({ name: fc.constantFrom('STATSD_PORT', 'HTTP_PROXY', 'A', 'B'), value: fc.string({ maxLength: 5 }) }), { maxLength: 3 }),
-    volumeMounts: fc.array(fc.record({ name: fc.constantFrom('data', 'config'), mountPath: fc.constantFrom('/var/log/app', '/data', '/config', '/cache') }), { maxLength: 2 }),
+    ports: fc.array(
+      fc.record({ containerPort: fc.constantFrom(80, 9102, 15001, 8080), protocol: fc.constantFrom('TCP', 'UDP') }),
+      { maxLength: 2 },
+    ),
+    env: fc.array(
+      fc.record({ name: fc.constantFrom('STATSD_PORT', 'HTTP_PROXY', 'A', 'B'), value: fc.string({ maxLength: 5 }) }),
+      { maxLength: 3 },
+    ),
+    volumeMounts: fc.array(
+      fc.record({
+        name: fc.constantFrom('data', 'config'),
+        mountPath: fc.constantFrom('/var/log/app', '/data', '/config', '/cache'),
+      }),
+      { maxLength: 2 },
+    ),
     resources: fc.constant({ limits: { cpu: '1' } }),
   },
   { requiredKeys: ['name', 'image'] },
 );
-const uniqueByName = <T extends { name: string }>(items: T[]) => items.filter((c, i) => items.findIndex((d) => d.name === c.name) === i);
+const uniqueByName = <T extends { name: string }>(items: T[]) =>
+  items.filter((c, i) => items.findIndex((d) => d.name === c.name) === i);
 
 const pod = fc.record(
   {
@@ -35,7 +48,9 @@ const pod = fc.record(
       {
         name: fc.constantFrom('web', 'api'),
         generateName: fc.constant('web-'),
-        labels: fc.dictionary(fc.constantFrom('app', 'reload', 'tier'), fc.constantFrom('enabled', 'api', 'x'), { maxKeys: 3 }),
+        labels: fc.dictionary(fc.constantFrom('app', 'reload', 'tier'), fc.constantFrom('enabled', 'api', 'x'), {
+          maxKeys: 3,
+        }),
         annotations: fc.record(
           {
             'sidecar.injector.dev/inject': fc.subarray(names).map((n) => n.join(', ')),
@@ -55,7 +70,11 @@ const pod = fc.record(
       {
         initContainers: fc.array(container, { maxLength: 2 }).map(uniqueByName),
         containers: fc.array(container, { minLength: 1, maxLength: 3 }).map(uniqueByName),
-        volumes: fc.array(fc.record({ name: fc.constantFrom('data', 'config', 'app-logs'), emptyDir: fc.constant({}) }), { maxLength: 2 }).map(uniqueByName),
+        volumes: fc
+          .array(fc.record({ name: fc.constantFrom('data', 'config', 'app-logs'), emptyDir: fc.constant({}) }), {
+            maxLength: 2,
+          })
+          .map(uniqueByName),
         restartPolicy: fc.constantFrom('Always', 'Never'),
       },
       { requiredKeys: ['containers'] },
@@ -65,7 +84,7 @@ const pod = fc.record(
 );
 const context = fc.record({
   namespace: fc.constantFrom('default', 'payments'),
-  namespaceLabels: fc.constantFrom({}, { team: 'payments' }),
+  namespaceLabels: fc.constantFrom<Record<string, string>>({}, { team: 'payments' }),
   nativeSidecars: fc.boolean(),
 });
 
@@ -120,7 +139,8 @@ test('every warning is at most 120 characters, and denials say which template or
     fc.property(pod, context, (p, ctx) => {
       const result = inject(p, ctx, catalog);
       for (const w of result.warnings) expect(w.length).toBeLessThanOrEqual(120);
-      if (result.outcome === 'denied') expect(result.message).toMatch(/template|sidecar\.injector\.dev|pod is malformed/);
+      if (result.outcome === 'denied')
+        expect(result.message).toMatch(/template|sidecar\.injector\.dev|pod is malformed/);
     }),
     runs,
   );
