@@ -1,5 +1,7 @@
 // A development or bootstrap PKI for the webhook: a self-signed CA and a serving certificate
 // for the Service's DNS names, both ECDSA P-256 (cheaper TLS handshakes than RSA).
+// @peculiar/x509 resolves its services through tsyringe, which needs the Reflect metadata API.
+import 'reflect-metadata';
 import { webcrypto } from 'node:crypto';
 import { createSecureContext } from 'node:tls';
 import * as x509 from '@peculiar/x509';

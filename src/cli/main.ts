@@ -1,0 +1,77 @@
+#!/usr/bin/env node
+// The `sidecar-injector` binary: dispatches to a subcommand. runCli never exits the process, so
+// tests run it in-process and `serve` keeps running after it resolves its startup.
+import { runCerts } from './certs';
+import { UsageError } from './flags';
+import type { CliIO } from './io';
+import { packageVersion } from './packageRoot';
+import { runRender } from './render';
+import { runValidate } from './validate';
+
+type Command = (argv: readonly string[], io: CliIO) => Promise<number>;
+
+const COMMANDS: Readonly<Record<string, { summary: string; run: Command }>> = {
+  serve: {
+    summary: 'Run the admission webhook (HTTPS) and the metrics endpoint',
+    // Loaded on demand: render, validate and certs do not need the server's dependencies.
+    run: async (argv, io) => (await import('./serve')).runServe(argv, io.env),
+  },
+  render: { summary: 'Inject sidecars offline into Pod and workload manifests', run: runRender },
+  validate: { summary: 'Check SidecarTemplate files', run: runValidate },
+  certs: { summary: 'Generate a CA and a serving certificate for the webhook', run: runCerts },
+};
+
+const HELP = [
+  'Usage: sidecar-injector COMMAND [flags]',
+  '',
+  'A Kubernetes mutating admission webhook that injects sidecars from SidecarTemplates.',
+  '',
+  'Commands:',
+  ...Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(10)} ${c.summary}`),
+  `  ${'help'.padEnd(10)} Show this help, or a command's: help COMMAND`,
+  '',
+  'Every flag also reads an environment variable SIDECAR_INJECTOR_<FLAG> (upper case, _ for -).',
+  "Run 'sidecar-injector COMMAND --help' for a command's flags.",
+  '',
+].join('\n');
+
+export async function runCli(argv: readonly string[], io: CliIO): Promise<number> {
+  const [name, ...rest] = argv;
+  try {
+    if (name === undefined) throw new UsageError('a command is required');
+    if (name === '--version' || name === '-v' || name === 'version') {
+      io.stdout.write(`${packageVersion()}\n`);
+      return 0;
+    }
+    if (name === '--help' || name === '-h' || name === 'help') {
+      const topic = rest[0] !== undefined ? COMMANDS[rest[0]] : undefined;
+      if (topic) return await topic.run(['--help'], io);
+      if (rest[0] !== undefined) throw new UsageError(`unknown command ${JSON.stringify(rest[0])}`);
+      io.stdout.write(HELP);
+      return 0;
+    }
+    const command = COMMANDS[name];
+    if (!command) throw new UsageError(`unknown command ${JSON.stringify(name)}`);
+    return await command.run(rest, io);
+  } catch (error) {
+    if (error instanceof UsageError) {
+      const which =
+        name !== undefined && COMMANDS[name] ? `sidecar-injector ${name} --help` : 'sidecar-injector --help';
+      io.stderr.write(`Error: ${error.message}\nRun '${which}' for usage.\n`);
+      return 2;
+    }
+    io.stderr.write(`Error: ${(error as Error).message}\n`);
+    return 1;
+  }
+}
+
+if (require.main === module) {
+  runCli(process.argv.slice(2), {
+    stdin: process.stdin,
+    stdout: process.stdout,
+    stderr: process.stderr,
+    env: process.env,
+  }).then((code) => {
+    process.exitCode = code;
+  });
+}
