@@ -113,7 +113,8 @@ export async function runRender(argv: readonly string[], io: CliIO): Promise<num
 
   const loaded = await loadTemplatePaths(dirs);
   for (const error of loaded.errors) {
-    for (const problem of error.problems) io.stderr.write(`Warning: template ignored: ${error.file}: ${problem}\n`);
+    for (const problem of error.problems)
+      io.stderr.write(`Warning: template file not used: ${error.file}: ${problem}\n`);
   }
   const snapshot = snapshotOf(loaded.templates);
 

@@ -50,7 +50,10 @@ async function listTemplateFiles(path: string): Promise<{ files: string[] } | { 
   return { files };
 }
 
-/** Loads files or directories once, for `validate` and `render`. */
+/**
+ * Loads files or directories once, for `validate` and `render`. A file with a problem adds no
+ * template, as when the server starts with it.
+ */
 export async function loadTemplatePaths(
   paths: string[],
 ): Promise<{ templates: CompiledTemplate[]; errors: TemplateLoadError[]; files: string[] }> {
@@ -72,9 +75,10 @@ export async function loadTemplatePaths(
         errors.push({ file, problems: [`cannot read: ${errorCode(error)}`] });
         continue;
       }
+      // As the server does with a file it has no good version of: all of it or none of it.
       const result = compileTemplateFile(file, text);
       if (result.problems.length > 0) errors.push({ file, problems: result.problems });
-      loaded.push({ file, templates: result.templates });
+      else loaded.push({ file, templates: result.templates });
     }
   }
   const deduplicated = withoutDuplicates(loaded);

@@ -222,7 +222,7 @@ spec:
     try {
       const run = await cli(['render', '-f', '-', '--templates-dir', dir.dir], { stdin: pod('p') });
       expect(run.code).toBe(0);
-      expect(run.stderr).toMatch(/^Warning: template ignored: .*broken\.yaml: broken: spec\.mode/m);
+      expect(run.stderr).toMatch(/^Warning: template file not used: .*broken\.yaml: broken: spec\.mode/m);
     } finally {
       dir.cleanup();
     }
