@@ -21,6 +21,11 @@ export class Metrics {
     labelNames: ['template'] as const,
     registers: [this.registry],
   });
+  readonly admissionsInFlight = new Gauge({
+    name: `${PREFIX}admission_requests_in_flight`,
+    help: 'Admission requests received (headers read) and not answered yet.',
+    registers: [this.registry],
+  });
   readonly admissionDuration = new Histogram({
     name: `${PREFIX}admission_duration_seconds`,
     help: 'Time from receiving an admission request to answering it.',
@@ -49,7 +54,7 @@ export class Metrics {
     // Every result is shown from the start, so that rate() and alerts work before the first event.
     for (const result of ADMISSION_RESULTS) this.admissionRequests.labels(result);
     for (const result of ['success', 'failure']) this.certificateReloads.labels(result);
-    if (options.processMetrics !== false) collectDefaultMetrics({ register: this.registry, prefix: PREFIX });
+    if (options.processMetrics !== false) collectDefaultMetrics({ register: this.registry });
   }
 
   get contentType(): string {

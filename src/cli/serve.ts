@@ -1,0 +1,219 @@
+// `sidecar-injector serve`: the webhook. Parses flags, picks the template and namespace-label
+// sources, starts the server and drains it on SIGTERM or SIGINT.
+import { readFileSync } from 'node:fs';
+import pino, { type Logger } from 'pino';
+import { KUBERNETES_MODES, type KubernetesMode } from '../cluster/kubeconfig';
+import { nameOnlyNamespaceLabels } from '../cluster/namespaceLabels';
+import { NATIVE_SIDECARS_CHOICES, type NativeSidecarsFlag } from '../cluster/nativeSidecars';
+import {
+  type RunningServer,
+  type ServerConfig,
+  type SourceContext,
+  type Sources,
+  StartupError,
+  startServer,
+} from '../server/start';
+import { FileTemplateSource } from '../templates/fileSource';
+import { type FlagSpec, type FlagValues, helpText, parseByteSize, parseFlags, UsageError } from './flags';
+import { defaultTemplatesDir } from './packageRoot';
+import { TEMPLATES_DIR_FLAG } from './render';
+
+export const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
+
+const SERVICE_ACCOUNT_NAMESPACE = '/var/run/secrets/kubernetes.io/serviceaccount/namespace';
+
+export const SERVE_FLAGS: FlagSpec[] = [
+  {
+    name: 'port',
+    kind: 'string',
+    default: '8443',
+    description: 'HTTPS port of the webhook (POST /mutate, /healthz, /readyz)',
+  },
+  { name: 'metrics-port', kind: 'string', default: '9090', description: 'Plain HTTP port of GET /metrics' },
+  { name: 'bind-address', kind: 'string', default: '0.0.0.0', description: 'Address both ports listen on' },
+  {
+    name: 'tls-cert',
+    kind: 'string',
+    default: '/etc/sidecar-injector/tls/tls.crt',
+    description: 'Serving certificate (PEM), reloaded when it changes',
+  },
+  {
+    name: 'tls-key',
+    kind: 'string',
+    default: '/etc/sidecar-injector/tls/tls.key',
+    description: 'Private key of the serving certificate (PEM)',
+  },
+  TEMPLATES_DIR_FLAG,
+  {
+    name: 'kubernetes',
+    kind: 'string',
+    choices: KUBERNETES_MODES,
+    default: 'auto',
+    description: 'Watch SidecarTemplates and Namespace labels through the API (auto: when a config is found)',
+  },
+  {
+    name: 'native-sidecars',
+    kind: 'string',
+    choices: NATIVE_SIDECARS_CHOICES,
+    default: 'auto',
+    description: 'Whether mode: Auto templates become native sidecars (auto: when the API server is 1.29+)',
+  },
+  { name: 'log-level', kind: 'string', choices: LOG_LEVELS, default: 'info', description: 'Log level' },
+  { name: 'body-limit', kind: 'string', default: '3Mi', description: 'Largest AdmissionReview accepted (413 above)' },
+  {
+    name: 'injector-namespace',
+    kind: 'string',
+    description: 'Namespace the injector runs in; its pods are never mutated',
+    defaultText: `$POD_NAMESPACE, else ${SERVICE_ACCOUNT_NAMESPACE}`,
+  },
+  {
+    name: 'shutdown-timeout',
+    kind: 'string',
+    default: '25',
+    description: 'Seconds to finish in-flight requests after SIGTERM',
+  },
+];
+
+export const SERVE_HELP = helpText(
+  'sidecar-injector serve [flags]',
+  'Runs the mutating admission webhook: HTTPS on --port, Prometheus metrics on --metrics-port.\n' +
+    'SIGTERM: not ready, finish in-flight requests, close keep-alive connections, exit 0.',
+  SERVE_FLAGS,
+);
+
+export interface ServeOptions {
+  readonly config: Omit<ServerConfig, 'sources' | 'logger'>;
+  readonly templateDirs: string[];
+  readonly kubernetes: KubernetesMode;
+  readonly logLevel: (typeof LOG_LEVELS)[number];
+}
+
+/** Flags → options; a bad value is a UsageError naming the flag. */
+export function serveOptions(values: FlagValues, env: NodeJS.ProcessEnv): ServeOptions {
+  const injectorNamespace = (values['injector-namespace'] as string | undefined) || ownNamespace(env);
+  return {
+    config: {
+      port: portOf(values, 'port'),
+      metricsPort: portOf(values, 'metrics-port'),
+      bindAddress: values['bind-address'] as string,
+      tlsCert: values['tls-cert'] as string,
+      tlsKey: values['tls-key'] as string,
+      bodyLimit: parseByteSize(values['body-limit'] as string, 'body-limit'),
+      nativeSidecars: values['native-sidecars'] as NativeSidecarsFlag,
+      ...(injectorNamespace ? { injectorNamespace } : {}),
+      shutdownTimeoutMs: secondsOf(values, 'shutdown-timeout') * 1000,
+    },
+    templateDirs: (values['templates-dir'] as string[] | undefined) ?? [defaultTemplatesDir()],
+    kubernetes: values.kubernetes as KubernetesMode,
+    logLevel: values['log-level'] as ServeOptions['logLevel'],
+  };
+}
+
+function portOf(values: FlagValues, flag: string): number {
+  const text = String(values[flag]).trim();
+  const port = Number(text);
+  if (!/^\d+$/.test(text) || port > 65535) throw new UsageError(`--${flag}: ${JSON.stringify(text)} is not a port`);
+  return port;
+}
+
+function secondsOf(values: FlagValues, flag: string): number {
+  const text = String(values[flag]).trim();
+  const match = /^(\d+(?:\.\d+)?)s?$/.exec(text);
+  if (!match) throw new UsageError(`--${flag}: ${JSON.stringify(text)} is not a number of seconds such as 25`);
+  return Number(match[1]);
+}
+
+/** The namespace this pod runs in, as Kubernetes tells it (downward API or service account). */
+function ownNamespace(env: NodeJS.ProcessEnv): string | undefined {
+  if (env.POD_NAMESPACE) return env.POD_NAMESPACE;
+  try {
+    return readFileSync(SERVICE_ACCOUNT_NAMESPACE, 'utf8').trim() || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The seam where template and namespace-label sources are chosen. Today: template files and
+ * namespace name labels only. The cluster source (SidecarTemplate and Namespace informers)
+ * plugs in here for `--kubernetes on`, and for `auto` when a kubeconfig or in-cluster config
+ * is found.
+ */
+export function selectSources(options: ServeOptions, context: SourceContext): Sources {
+  if (options.kubernetes === 'on') {
+    throw new StartupError('--kubernetes on: the Kubernetes template source is not available in this build yet');
+  }
+  const files = new FileTemplateSource({
+    dirs: options.templateDirs,
+    catalog: context.catalog,
+    source: 'files',
+    logger: context.logger,
+    onError: () => context.metrics.templateLoadErrors.inc({ source: 'files' }),
+  });
+  return { templates: [files], namespaceLabels: nameOnlyNamespaceLabels };
+}
+
+export function serveLogger(level: string): Logger {
+  return pino({ level, base: { component: 'sidecar-injector' } });
+}
+
+export async function runServe(argv: readonly string[], env: NodeJS.ProcessEnv): Promise<number> {
+  const { values } = parseFlags(SERVE_FLAGS, argv, env);
+  if (values.help) {
+    process.stdout.write(SERVE_HELP);
+    return 0;
+  }
+  const options = serveOptions(values, env);
+  const logger = serveLogger(options.logLevel);
+
+  const stop = waitForStopSignal();
+  let server: RunningServer;
+  try {
+    server = await serve(options, logger);
+  } catch (error) {
+    stop.cancel();
+    if (!(error instanceof StartupError)) throw error;
+    logger.error(error.message);
+    return 1;
+  }
+  const signal = await stop.signal;
+  logger.info({ signal }, 'stop signal received');
+  await server.close();
+  return 0;
+}
+
+/** Starts the webhook as `serve` does; tests call this with their own logger and tunings. */
+export function serve(
+  options: ServeOptions,
+  logger: Logger,
+  tuning: Pick<ServerConfig, 'certificatePollIntervalMs'> = {},
+): Promise<RunningServer> {
+  logger.info(
+    {
+      templateDirs: options.templateDirs,
+      kubernetes: options.kubernetes,
+      nativeSidecars: options.config.nativeSidecars,
+      injectorNamespace: options.config.injectorNamespace ?? null,
+      bodyLimit: options.config.bodyLimit,
+    },
+    'starting',
+  );
+  return startServer({ ...options.config, ...tuning, logger, sources: (context) => selectSources(options, context) });
+}
+
+/** Resolves on the first SIGTERM or SIGINT; a second one is left to Node (immediate exit). */
+function waitForStopSignal(): { signal: Promise<NodeJS.Signals>; cancel(): void } {
+  const signals: NodeJS.Signals[] = ['SIGTERM', 'SIGINT'];
+  let handler: (signal: NodeJS.Signals) => void = () => {};
+  const cancel = () => {
+    for (const s of signals) process.off(s, handler);
+  };
+  const signal = new Promise<NodeJS.Signals>((resolve) => {
+    handler = (received) => {
+      cancel();
+      resolve(received);
+    };
+  });
+  for (const s of signals) process.on(s, handler);
+  return { signal, cancel };
+}

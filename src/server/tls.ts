@@ -1,0 +1,153 @@
+// TLS for the webhook port: TLS 1.2 or newer with forward-secret AEAD ciphers only, and a
+// serving certificate that is reloaded from disk when it changes. Kubernetes updates a Secret
+// volume by swapping a `..data` symlink, so the directories are watched, not the files, and a
+// bounded poll catches whatever the watcher misses (network filesystems, editors, renames).
+import { type FSWatcher, watch } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { createSecureContext, type SecureContextOptions } from 'node:tls';
+
+export const TLS_MIN_VERSION = 'TLSv1.2';
+/** TLS 1.3 suites first (Node disables 1.3 when the list names none), then ECDHE + AEAD for 1.2. */
+export const TLS_CIPHERS = [
+  'TLS_AES_128_GCM_SHA256',
+  'TLS_AES_256_GCM_SHA384',
+  'TLS_CHACHA20_POLY1305_SHA256',
+  'ECDHE-ECDSA-AES128-GCM-SHA256',
+  'ECDHE-RSA-AES128-GCM-SHA256',
+  'ECDHE-ECDSA-AES256-GCM-SHA384',
+  'ECDHE-RSA-AES256-GCM-SHA384',
+  'ECDHE-ECDSA-CHACHA20-POLY1305',
+  'ECDHE-RSA-CHACHA20-POLY1305',
+].join(':');
+
+export interface KeyPair {
+  readonly cert: Buffer;
+  readonly key: Buffer;
+}
+
+export interface KeyPairFiles {
+  readonly certFile: string;
+  readonly keyFile: string;
+}
+
+/** Everything a TLS server needs for this pair. `setSecureContext` resets what is not given. */
+export function secureContextOptions(pair: KeyPair): SecureContextOptions {
+  return { cert: pair.cert, key: pair.key, minVersion: TLS_MIN_VERSION, ciphers: TLS_CIPHERS, honorCipherOrder: true };
+}
+
+/** Why the pair cannot serve (unreadable PEM, key not matching the certificate), or undefined. */
+export function keyPairProblem(pair: KeyPair): string | undefined {
+  try {
+    createSecureContext(secureContextOptions(pair));
+    return undefined;
+  } catch (error) {
+    return (error as Error).message;
+  }
+}
+
+export type LoadedKeyPair = { ok: true; pair: KeyPair } | { ok: false; message: string };
+
+export async function loadKeyPair(files: KeyPairFiles): Promise<LoadedKeyPair> {
+  let pair: KeyPair;
+  try {
+    const [cert, key] = await Promise.all([readFile(files.certFile), readFile(files.keyFile)]);
+    pair = { cert, key };
+  } catch (error) {
+    return { ok: false, message: `cannot read the certificate or key: ${(error as Error).message}` };
+  }
+  const problem = keyPairProblem(pair);
+  if (problem)
+    return { ok: false, message: `${files.certFile} and ${files.keyFile} are not a usable pair: ${problem}` };
+  return { ok: true, pair };
+}
+
+export interface CertificateWatcherOptions extends KeyPairFiles {
+  /** The pair being served now; only a different one is reported. */
+  readonly current: KeyPair;
+  readonly onReload: (pair: KeyPair) => void;
+  readonly onRejected: (message: string) => void;
+  readonly pollIntervalMs?: number;
+  /** Lets a writer that replaces the two files one by one finish before they are read. */
+  readonly settleMs?: number;
+}
+
+/**
+ * Reports each new, valid pair once and each new, broken pair once; a broken pair leaves the
+ * current one in service. It never keeps the process alive.
+ */
+export class CertificateWatcher {
+  private readonly watchers: FSWatcher[] = [];
+  private poll: NodeJS.Timeout | undefined;
+  private settle: NodeJS.Timeout | undefined;
+  private served: KeyPair;
+  private rejected: KeyPair | undefined;
+  private checking: Promise<void> | undefined;
+  private stopped = false;
+
+  constructor(private readonly options: CertificateWatcherOptions) {
+    this.served = options.current;
+  }
+
+  start(): void {
+    for (const dir of new Set([dirname(this.options.certFile), dirname(this.options.keyFile)])) {
+      try {
+        const watcher = watch(dir, { persistent: false }, () => this.soon());
+        watcher.on('error', () => watcher.close()); // the poll still covers this directory
+        this.watchers.push(watcher);
+      } catch {
+        // A directory that cannot be watched is still polled.
+      }
+    }
+    this.poll = setInterval(() => void this.check(), this.options.pollIntervalMs ?? 2000);
+    this.poll.unref();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    for (const watcher of this.watchers) watcher.close();
+    this.watchers.length = 0;
+    clearInterval(this.poll);
+    clearTimeout(this.settle);
+  }
+
+  /** Reads both files and reports a change; concurrent calls share one check. */
+  check(): Promise<void> {
+    this.checking ??= this.compare().finally(() => {
+      this.checking = undefined;
+    });
+    return this.checking;
+  }
+
+  private soon(): void {
+    clearTimeout(this.settle);
+    this.settle = setTimeout(() => void this.check(), this.options.settleMs ?? 200);
+    this.settle.unref();
+  }
+
+  private async compare(): Promise<void> {
+    let pair: KeyPair;
+    try {
+      const [cert, key] = await Promise.all([readFile(this.options.certFile), readFile(this.options.keyFile)]);
+      pair = { cert, key };
+    } catch {
+      return; // In the middle of a swap, or gone for now: the served pair stays.
+    }
+    if (this.stopped || samePair(pair, this.served) || (this.rejected && samePair(pair, this.rejected))) return;
+    const problem = keyPairProblem(pair);
+    if (problem) {
+      this.rejected = pair;
+      this.options.onRejected(
+        `${this.options.certFile} and ${this.options.keyFile} are not a usable pair: ${problem}; still serving the previous certificate`,
+      );
+      return;
+    }
+    this.served = pair;
+    this.rejected = undefined;
+    this.options.onReload(pair);
+  }
+}
+
+function samePair(a: KeyPair, b: KeyPair): boolean {
+  return a.cert.equals(b.cert) && a.key.equals(b.key);
+}
