@@ -66,6 +66,10 @@ export async function runCli(argv: readonly string[], io: CliIO): Promise<number
 }
 
 if (require.main === module) {
+  // `render ... | head` closes the pipe early: that is not an error worth a stack trace.
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE') throw error;
+  });
   runCli(process.argv.slice(2), {
     stdin: process.stdin,
     stdout: process.stdout,
