@@ -1,8 +1,10 @@
 // `sidecar-injector serve`: the webhook. Parses flags, picks the template and namespace-label
 // sources, starts the server and drains it on SIGTERM or SIGINT.
 import { readFileSync } from 'node:fs';
+import type { KubeConfig } from '@kubernetes/client-node';
 import pino, { type Logger } from 'pino';
-import { KUBERNETES_MODES, type KubernetesMode } from '../cluster/kubeconfig';
+import { KubernetesSources } from '../cluster/clusterSources';
+import { KUBERNETES_MODES, type KubernetesMode, loadKubeConfig } from '../cluster/kubeconfig';
 import { nameOnlyNamespaceLabels } from '../cluster/namespaceLabels';
 import { NATIVE_SIDECARS_CHOICES, type NativeSidecarsFlag } from '../cluster/nativeSidecars';
 import {
@@ -52,6 +54,11 @@ export const SERVE_FLAGS: FlagSpec[] = [
     description: 'Watch SidecarTemplates and Namespace labels through the API (auto: when a config is found)',
   },
   {
+    name: 'kubeconfig',
+    kind: 'string',
+    description: 'Kubeconfig file for --kubernetes (else $KUBECONFIG, in-cluster, ~/.kube/config)',
+  },
+  {
     name: 'native-sidecars',
     kind: 'string',
     choices: NATIVE_SIDECARS_CHOICES,
@@ -85,6 +92,9 @@ export interface ServeOptions {
   readonly config: Omit<ServerConfig, 'sources' | 'logger'>;
   readonly templateDirs: string[];
   readonly kubernetes: KubernetesMode;
+  readonly kubeconfig?: string;
+  /** The environment the kubeconfig is looked up in (KUBECONFIG, in-cluster variables). */
+  readonly env: NodeJS.ProcessEnv;
   readonly logLevel: (typeof LOG_LEVELS)[number];
 }
 
@@ -105,6 +115,8 @@ export function serveOptions(values: FlagValues, env: NodeJS.ProcessEnv): ServeO
     },
     templateDirs: (values['templates-dir'] as string[] | undefined) ?? [defaultTemplatesDir()],
     kubernetes: values.kubernetes as KubernetesMode,
+    ...(values.kubeconfig ? { kubeconfig: values.kubeconfig as string } : {}),
+    env,
     logLevel: values['log-level'] as ServeOptions['logLevel'],
   };
 }
@@ -140,8 +152,11 @@ function ownNamespace(env: NodeJS.ProcessEnv): string | undefined {
  * is found.
  */
 export function selectSources(options: ServeOptions, context: SourceContext): Sources {
-  if (options.kubernetes === 'on') {
-    throw new StartupError('--kubernetes on: the Kubernetes template source is not available in this build yet');
+  let kubeConfig: KubeConfig | undefined;
+  try {
+    kubeConfig = loadKubeConfig(options.kubernetes, { env: options.env, kubeconfigPath: options.kubeconfig });
+  } catch (error) {
+    throw new StartupError((error as Error).message);
   }
   const files = new FileTemplateSource({
     dirs: options.templateDirs,
@@ -150,7 +165,26 @@ export function selectSources(options: ServeOptions, context: SourceContext): So
     logger: context.logger,
     onError: () => context.metrics.templateLoadErrors.inc({ source: 'files' }),
   });
-  return { templates: [files], namespaceLabels: nameOnlyNamespaceLabels };
+  if (!kubeConfig) {
+    context.logger.info('not watching the Kubernetes API: file templates only, namespaces known by name only');
+    return { templates: [files], namespaceLabels: nameOnlyNamespaceLabels };
+  }
+  const cluster = new KubernetesSources({
+    kubeConfig,
+    catalog: context.catalog,
+    logger: context.logger,
+    onTemplateProblem: (problem) => {
+      context.logger.error(problem, `${problem.object} is invalid; keeping its last good version`);
+      context.metrics.templateLoadErrors.inc({ source: 'cluster' });
+    },
+    onWatchError: (resource) => context.metrics.watchErrors.inc({ resource }),
+  });
+  context.logger.info({ server: kubeConfig.getCurrentCluster()?.server }, 'watching SidecarTemplates and Namespaces');
+  return {
+    templates: [files, cluster],
+    namespaceLabels: cluster.namespaceLabels,
+    serverVersion: () => cluster.serverVersion(),
+  };
 }
 
 export function serveLogger(level: string): Logger {

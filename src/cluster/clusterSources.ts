@@ -25,62 +25,79 @@ export interface ClusterSourceOptions {
   readonly resyncMs?: number;
 }
 
-export interface ClusterSources {
-  readonly namespaceLabels: WatchedNamespaceLabels;
-  /** Resolves after the first list of both resources and the server version. */
-  readonly ready: Promise<void>;
-  readonly isReady: () => boolean;
-  serverVersion(): ServerVersion | undefined;
-  stop(): Promise<void>;
-}
-
 type Lister = () => Promise<{ items: KubernetesObject[]; metadata?: { resourceVersion?: string } }>;
 
 function informerFor(kc: KubeConfig, path: string, list: Lister): InformerLike<KubernetesObject> {
   return makeInformer(kc, path, list as never);
 }
 
-export function startClusterSources(options: ClusterSourceOptions): ClusterSources {
-  const { kubeConfig: kc, logger } = options;
-  const templates = new ClusterTemplates(options.catalog, options.onTemplateProblem);
-  const namespaceLabels = new WatchedNamespaceLabels();
-  const custom = kc.makeApiClient(CustomObjectsApi);
-  const core = kc.makeApiClient(CoreV1Api);
-  const watch = (
-    resource: string,
-    path: string,
-    list: Lister,
-    onChange: (objects: readonly KubernetesObject[]) => void,
-  ) =>
-    new WatchedCollection({
-      informer: informerFor(kc, path, list),
-      onChange,
-      resyncMs: options.resyncMs,
-      onError: (error, retryInMs) => {
-        logger.warn({ resource, err: error, retryInMs }, 'watch failed; retrying');
-        options.onWatchError?.(resource);
-      },
-    });
-  const templateWatch = watch(
-    'sidecartemplates',
-    `/apis/${API_VERSION}/${PLURAL}`,
-    () => custom.listClusterCustomObject({ group: GROUP, version: VERSION, plural: PLURAL }),
-    (o) => templates.update(o),
-  );
-  const namespaceWatch = watch(
-    'namespaces',
-    '/api/v1/namespaces',
-    () => core.listNamespace() as never,
-    (o) => namespaceLabels.update(o),
-  );
-  let version: ServerVersion | undefined;
-  let stopped = false;
+/**
+ * The Kubernetes template source. `start` resolves after the first list of SidecarTemplates and
+ * Namespaces and the server version, which is what readiness waits for; after that requests are
+ * answered from memory and the watches keep the catalog and labels current.
+ */
+export class KubernetesSources {
+  readonly namespaceLabels = new WatchedNamespaceLabels();
+  private version: ServerVersion | undefined;
+  private stopped = false;
+  private readonly watches: WatchedCollection<KubernetesObject>[];
 
-  const fetchVersion = async (): Promise<void> => {
-    for (let attempt = 0; !stopped; attempt++) {
+  constructor(private readonly options: ClusterSourceOptions) {
+    const { kubeConfig: kc, logger } = options;
+    const templates = new ClusterTemplates(options.catalog, options.onTemplateProblem);
+    const custom = kc.makeApiClient(CustomObjectsApi);
+    const core = kc.makeApiClient(CoreV1Api);
+    const watch = (
+      resource: string,
+      path: string,
+      list: Lister,
+      onChange: (objects: readonly KubernetesObject[]) => void,
+    ) =>
+      new WatchedCollection({
+        informer: informerFor(kc, path, list),
+        onChange,
+        resyncMs: options.resyncMs,
+        onError: (error, retryInMs) => {
+          logger.warn({ resource, err: error, retryInMs }, `watch of ${resource} failed; retrying`);
+          options.onWatchError?.(resource);
+        },
+      });
+    this.watches = [
+      watch(
+        'sidecartemplates',
+        `/apis/${API_VERSION}/${PLURAL}`,
+        () => custom.listClusterCustomObject({ group: GROUP, version: VERSION, plural: PLURAL }),
+        (o) => templates.update(o),
+      ),
+      watch(
+        'namespaces',
+        '/api/v1/namespaces',
+        () => core.listNamespace() as never,
+        (o) => this.namespaceLabels.update(o),
+      ),
+    ];
+  }
+
+  serverVersion(): ServerVersion | undefined {
+    return this.version;
+  }
+
+  async start(): Promise<void> {
+    for (const w of this.watches) void w.start();
+    await Promise.all([...this.watches.map((w) => w.ready), this.fetchVersion()]);
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    await Promise.all(this.watches.map((w) => w.stop()));
+  }
+
+  private async fetchVersion(): Promise<void> {
+    const { kubeConfig, logger } = this.options;
+    for (let attempt = 0; !this.stopped; attempt++) {
       try {
-        const info = await kc.makeApiClient(VersionApi).getCode();
-        version = parseServerVersion(info.major, info.minor);
+        const info = await kubeConfig.makeApiClient(VersionApi).getCode();
+        this.version = parseServerVersion(info.major, info.minor);
         logger.info({ gitVersion: info.gitVersion }, 'Kubernetes API server version');
         return;
       } catch (error) {
@@ -89,26 +106,7 @@ export function startClusterSources(options: ClusterSourceOptions): ClusterSourc
         await new Promise((resolve) => setTimeout(resolve, delay).unref());
       }
     }
-  };
-
-  void templateWatch.start();
-  void namespaceWatch.start();
-  const versionKnown = fetchVersion();
-  const ready = Promise.all([templateWatch.ready, namespaceWatch.ready, versionKnown]).then(() => undefined);
-  let isReady = false;
-  void ready.then(() => {
-    isReady = true;
-  });
-  return {
-    namespaceLabels,
-    ready,
-    isReady: () => isReady,
-    serverVersion: () => version,
-    stop: async () => {
-      stopped = true;
-      await Promise.all([templateWatch.stop(), namespaceWatch.stop()]);
-    },
-  };
+  }
 }
 
 export type { TemplateProblem };

@@ -43,6 +43,12 @@ export class Metrics {
     labelNames: ['source'] as const,
     registers: [this.registry],
   });
+  readonly watchErrors = new Counter({
+    name: `${PREFIX}watch_errors_total`,
+    help: 'Failed lists or dropped watches of the Kubernetes API, by resource; each is retried with back-off.',
+    labelNames: ['resource'] as const,
+    registers: [this.registry],
+  });
   readonly certificateReloads = new Counter({
     name: `${PREFIX}certificate_reloads_total`,
     help: 'Serving certificate reloads, by result (success or failure).',

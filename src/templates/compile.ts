@@ -215,6 +215,8 @@ function checkPlaceholders(
   for (const use of uses) {
     const param = parameters.get(use.name);
     const decl = spec.parameters?.find((p) => p.name === use.name);
+    // A declared parameter that failed to compile has been reported already.
+    if (!param && spec.parameters?.some((p) => p.name === use.name)) continue;
     if (!param) {
       problems.push(`${use.path}: \${params.${use.name}} is not a declared parameter (declared: ${declared})`);
       continue;

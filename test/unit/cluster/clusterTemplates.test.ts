@@ -22,7 +22,9 @@ test('objects become templates; an invalid edit keeps the last good version and 
   expect(image('proxy')).toBe('envoy:1');
   cluster.update([object('proxy', '2', '')]);
   expect(image('proxy')).toBe('envoy:1');
-  expect(problems).toEqual([{ object: 'SidecarTemplate/proxy', problems: ['spec.containers[0].image: must be a non-empty string'] }]);
+  expect(problems).toEqual([
+    { object: 'SidecarTemplate/proxy', problems: ['spec.containers[0].image: must be a non-empty string'] },
+  ]);
   cluster.update([object('proxy', '3', 'envoy:2')]);
   expect(image('proxy')).toBe('envoy:2');
   cluster.update([]);

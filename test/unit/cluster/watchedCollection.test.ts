@@ -6,12 +6,12 @@ class FakeInformer implements InformerLike<KubernetesObject> {
   objects: KubernetesObject[] = [];
   failNextStarts = 0;
   starts = 0;
-  private readonly handlers: Record<string, Array<(x?: unknown) => void>> = {};
-  on(verb: string, cb: (x?: never) => void): void {
-    this.handlers[verb] = [...(this.handlers[verb] ?? []), cb as (x?: unknown) => void];
+  private readonly handlers: Record<string, Array<(x: KubernetesObject) => void>> = {};
+  on(verb: string, cb: (x: KubernetesObject) => void): void {
+    this.handlers[verb] = [...(this.handlers[verb] ?? []), cb];
   }
   emit(verb: string, x?: unknown): void {
-    for (const cb of this.handlers[verb] ?? []) cb(x);
+    for (const cb of this.handlers[verb] ?? []) cb(x as KubernetesObject);
   }
   async start(): Promise<void> {
     this.starts++;

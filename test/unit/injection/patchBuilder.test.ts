@@ -20,8 +20,13 @@ test('an existing map gets one escaped add per key', () => {
   const doc = { metadata: { annotations: { x: 'y' } } };
   const patch = new PatchBuilder(doc);
   patch.set(['metadata', 'annotations'], 'sidecar.injector.dev/status', '{}');
-  expect(patch.patch()).toEqual([{ op: 'add', path: '/metadata/annotations/sidecar.injector.dev~1status', value: '{}' }]);
-  expect(applyPatch(structuredClone(doc), patch.patch()).newDocument.metadata.annotations).toEqual({ x: 'y', 'sidecar.injector.dev/status': '{}' });
+  expect(patch.patch()).toEqual([
+    { op: 'add', path: '/metadata/annotations/sidecar.injector.dev~1status', value: '{}' },
+  ]);
+  expect(applyPatch(structuredClone(doc), patch.patch()).newDocument.metadata.annotations).toEqual({
+    x: 'y',
+    'sidecar.injector.dev/status': '{}',
+  });
 });
 
 test('inserting into a missing array creates it once, in order; into an existing one uses indexes', () => {
