@@ -28,8 +28,16 @@ export interface ControlPlane {
   version: string;
   binDir: string;
   workDir: string;
+  /** Where etcd and kube-apiserver write their logs (kept by `stop({ keepWorkDir: true })`). */
+  logDir: string;
+  /** The log file of the kube-apiserver process running now (or last). */
+  apiserverLog(): string;
   kubectl(args: string[], opts?: { input?: string }): Promise<KubectlResult>;
-  stop(): Promise<void>;
+  /** Stops only kube-apiserver (etcd keeps the data), as in an API server outage or upgrade. */
+  stopApiserver(): Promise<void>;
+  /** Starts kube-apiserver again on the same port, certificates and etcd; resolves once /readyz is 200. */
+  startApiserver(): Promise<void>;
+  stop(opts?: { keepWorkDir?: boolean }): Promise<void>;
 }
 
 export interface StartControlPlaneOptions {
@@ -54,12 +62,13 @@ export async function startControlPlane(opts: StartControlPlaneOptions = {}): Pr
   process.once('exit', onExit);
 
   let stopped: Promise<void> | undefined;
-  const stop = (): Promise<void> => {
+  const stop = (stopOpts: { keepWorkDir?: boolean } = {}): Promise<void> => {
     stopped ??= (async () => {
       // apiserver first, so it does not log etcd errors while shutting down.
       for (const c of [...children].reverse()) await c.stop(STOP_GRACE_MS);
       process.removeListener('exit', onExit);
-      fs.rmSync(workDir, { recursive: true, force: true });
+      if (stopOpts.keepWorkDir) log(`control plane: logs kept in ${path.join(workDir, 'logs')}`);
+      else fs.rmSync(workDir, { recursive: true, force: true });
     })();
     return stopped;
   };
@@ -101,40 +110,58 @@ export async function startControlPlane(opts: StartControlPlaneOptions = {}): Pr
           return r.status === 200 && r.body.includes('"health":"true"');
         });
 
-        log(`control plane: starting kube-apiserver ${version} on ${apiserverUrl}`);
-        const apiserver = ManagedProcess.start(
-          'kube-apiserver',
-          path.join(binDir, 'kube-apiserver'),
-          [
-            `--etcd-servers=${etcdUrl}`,
-            `--cert-dir=${path.join(workDir, 'apiserver-certs')}`,
-            `--secure-port=${apiPort}`,
-            '--bind-address=127.0.0.1',
-            '--advertise-address=127.0.0.1',
-            `--tls-cert-file=${pki.serverCert}`,
-            `--tls-private-key-file=${pki.serverKey}`,
-            `--client-ca-file=${pki.caCert}`,
-            '--service-cluster-ip-range=10.0.0.0/24',
-            '--allow-privileged=true',
-            '--enable-admission-plugins=MutatingAdmissionWebhook,ValidatingAdmissionWebhook',
-            '--disable-admission-plugins=ServiceAccount',
-            '--authorization-mode=RBAC',
-            '--service-account-issuer=https://kubernetes.default.svc.cluster.local',
-            `--service-account-key-file=${pki.saPub}`,
-            `--service-account-signing-key-file=${pki.saKey}`,
-            '--profiling=false',
-          ],
-          path.join(workDir, 'logs', `kube-apiserver-${attempt}.log`),
-        );
-        children.push(apiserver);
-
+        const apiserverArgs = [
+          `--etcd-servers=${etcdUrl}`,
+          `--cert-dir=${path.join(workDir, 'apiserver-certs')}`,
+          `--secure-port=${apiPort}`,
+          '--bind-address=127.0.0.1',
+          '--advertise-address=127.0.0.1',
+          // 127.0.0.1 is not a valid Endpoints address: without this the apiserver logs a sync error every 10 s.
+          '--endpoint-reconciler-type=none',
+          `--tls-cert-file=${pki.serverCert}`,
+          `--tls-private-key-file=${pki.serverKey}`,
+          `--client-ca-file=${pki.caCert}`,
+          '--service-cluster-ip-range=10.0.0.0/24',
+          '--allow-privileged=true',
+          '--enable-admission-plugins=MutatingAdmissionWebhook,ValidatingAdmissionWebhook',
+          '--disable-admission-plugins=ServiceAccount',
+          '--authorization-mode=RBAC',
+          '--service-account-issuer=https://kubernetes.default.svc.cluster.local',
+          `--service-account-key-file=${pki.saPub}`,
+          `--service-account-signing-key-file=${pki.saKey}`,
+          '--profiling=false',
+        ];
         const tls = { ca: pki.caPem, cert: pki.adminCertPem, key: pki.adminKeyPem };
-        await waitFor('kube-apiserver /readyz', READY_TIMEOUT_MS, [etcd, apiserver], async () => {
-          const r = await httpsGet(`${apiserverUrl}/readyz`, tls);
-          return r.status === 200;
-        });
+        let apiserverStarts = 0;
+        let apiserver: ManagedProcess | undefined;
+        const startApiserver = async (): Promise<void> => {
+          if (apiserver && !apiserver.exited) throw new Error('kube-apiserver is already running');
+          apiserverStarts++;
+          log(`control plane: starting kube-apiserver ${version} on ${apiserverUrl}`);
+          const suffix = apiserverStarts === 1 ? '' : `-restart-${apiserverStarts - 1}`;
+          const started = ManagedProcess.start(
+            'kube-apiserver',
+            path.join(binDir, 'kube-apiserver'),
+            apiserverArgs,
+            path.join(workDir, 'logs', `kube-apiserver-${attempt}${suffix}.log`),
+          );
+          const stale = apiserver ? children.indexOf(apiserver) : -1;
+          if (stale >= 0) children.splice(stale, 1, started);
+          else children.push(started);
+          apiserver = started;
+          await waitFor('kube-apiserver /readyz', READY_TIMEOUT_MS, [etcd, started], async () => {
+            const r = await httpsGet(`${apiserverUrl}/readyz`, tls);
+            return r.status === 200;
+          });
+        };
+        const stopApiserver = async (): Promise<void> => {
+          if (apiserver) await apiserver.stop(STOP_GRACE_MS);
+          log('control plane: kube-apiserver stopped');
+        };
+
+        await startApiserver();
         // The system namespaces are created by a post-start controller, just after /readyz turns green.
-        await waitFor('namespace default', READY_TIMEOUT_MS, [etcd, apiserver], async () => {
+        await waitFor('namespace default', READY_TIMEOUT_MS, children, async () => {
           const r = await httpsGet(`${apiserverUrl}/api/v1/namespaces/default`, tls);
           return r.status === 200;
         });
@@ -149,7 +176,11 @@ export async function startControlPlane(opts: StartControlPlaneOptions = {}): Pr
           version,
           binDir,
           workDir,
+          logDir: path.join(workDir, 'logs'),
+          apiserverLog: () => apiserver?.logFile ?? '',
           kubectl: (args, kopts) => runKubectl(path.join(binDir, 'kubectl'), kubeconfigPath, args, kopts?.input),
+          stopApiserver,
+          startApiserver,
           stop,
         };
       } catch (err) {
@@ -343,7 +374,7 @@ class ManagedProcess {
   private constructor(
     readonly name: string,
     private readonly child: ChildProcess,
-    private readonly logFile: string,
+    readonly logFile: string,
   ) {
     this.exitPromise = new Promise((resolve) => {
       child.once('exit', () => {

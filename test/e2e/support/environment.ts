@@ -1,0 +1,146 @@
+// One e2e environment per test file: a real control plane (etcd + kube-apiserver), the
+// SidecarTemplate CRD from deploy/, webhook certificates from `sidecar-injector certs`, and the
+// webhook process watching the API. Tests then install webhook configurations and create pods.
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type ControlPlane, startControlPlane } from './controlPlane';
+import {
+  generateCertificates,
+  INJECTOR_NAMESPACE,
+  type Injector,
+  startInjector,
+  type WebhookCertificates,
+} from './injector';
+import { Kube } from './kube';
+import { type Scope, type WebhookConfigurationOptions, webhookConfiguration } from './webhookConfigs';
+
+const ROOT = join(__dirname, '..', '..', '..');
+const CRD = join(ROOT, 'deploy', 'base', 'crd.yaml');
+const CRD_NAME = 'sidecartemplates.sidecar.injector.dev';
+const FIXTURE_TEMPLATES = join(__dirname, '..', 'webhook-fixtures', 'templates');
+
+/** Generous: a cold build of the control plane (when build.sh has not run before jest) takes many minutes. */
+export const SETUP_TIMEOUT_MS = 30 * 60_000;
+export const TEST_TIMEOUT_MS = 90_000;
+
+/** The Kubernetes version test/e2e/controlplane/go.mod pins, known before anything starts. */
+export function pinnedKubernetesVersion(): string {
+  const goMod = readFileSync(join(ROOT, 'test', 'e2e', 'controlplane', 'go.mod'), 'utf8');
+  const match = /^\s*k8s\.io\/kubernetes (v\S+)/m.exec(goMod);
+  if (!match?.[1]) throw new Error('test/e2e/controlplane/go.mod does not pin k8s.io/kubernetes');
+  return match[1];
+}
+
+export interface EnvironmentOptions {
+  readonly nativeSidecars?: 'auto' | 'always' | 'never';
+}
+
+export interface Environment {
+  readonly cp: ControlPlane;
+  readonly kube: Kube;
+  readonly injector: Injector;
+  readonly certificates: WebhookCertificates;
+  /** Installs (or replaces) our MutatingWebhookConfiguration, built from the shipped one. */
+  applyWebhookConfiguration(
+    scope: Scope,
+    overrides?: Omit<WebhookConfigurationOptions, 'url' | 'caBundle'>,
+  ): Promise<void>;
+  /** Failure details: the webhook's log tail and where the control plane logs are kept. */
+  diagnostics(): string;
+  stop(): Promise<void>;
+}
+
+let current: Environment | undefined;
+let failed = false;
+
+export async function startEnvironment(options: EnvironmentOptions = {}): Promise<Environment> {
+  const lines: string[] = [];
+  const work = mkdtempSync(join(tmpdir(), 'sidecar-injector-e2e-'));
+  let cp: ControlPlane | undefined;
+  let injector: Injector | undefined;
+  try {
+    cp = await startControlPlane({ log: (line) => lines.push(line) });
+    const kube = new Kube(cp);
+
+    // The CRD before the webhook: the webhook is not ready until its first list of SidecarTemplates.
+    await kube.ok(['apply', '-f', CRD]);
+    await kube.ok(['wait', '--for=condition=Established', `crd/${CRD_NAME}`, '--timeout=60s']);
+    // The injector's namespace, without deploy/'s labels: the tests check that the name alone keeps
+    // its pods out (the shipped `disabled` label and Pod Security `restricted` would hide that).
+    await kube.createNamespace(INJECTOR_NAMESPACE);
+
+    const certificates = await generateCertificates(join(work, 'certs'));
+    const templatesDir = join(work, 'templates');
+    mkdirSync(templatesDir);
+    cpSync(FIXTURE_TEMPLATES, templatesDir, { recursive: true });
+    injector = await startInjector({
+      certificates,
+      templatesDir,
+      kubeconfig: cp.kubeconfigPath,
+      ...(options.nativeSidecars ? { nativeSidecars: options.nativeSidecars } : {}),
+    });
+    const started: ControlPlane = cp;
+    const webhook: Injector = injector;
+    console.log(
+      [
+        `e2e: kube-apiserver ${cp.version} at ${cp.apiserverUrl}`,
+        `e2e: webhook ${webhook.url} (metrics http://127.0.0.1:${webhook.metricsPort}/metrics), native sidecars ${options.nativeSidecars ?? 'auto'}`,
+        `e2e: control plane logs in ${cp.logDir}`,
+      ].join('\n'),
+    );
+
+    const environment: Environment = {
+      cp,
+      kube,
+      injector,
+      certificates,
+      applyWebhookConfiguration: (scope, overrides = {}) =>
+        kube.apply(webhookConfiguration(scope, { ...overrides, url: webhook.url, caBundle: certificates.caBundle })),
+      diagnostics: () =>
+        [webhook.tail(), `kube-apiserver log: ${started.apiserverLog()} (kept after a failure)`].join('\n'),
+      stop: async () => {
+        current = undefined;
+        try {
+          await webhook.terminate(10_000);
+        } catch {
+          webhook.kill();
+        } finally {
+          await started.stop({ keepWorkDir: failed });
+          if (failed) console.log(`e2e: after the failure, logs are kept in ${started.logDir} and ${work}`);
+          else rmSync(work, { recursive: true, force: true });
+        }
+      },
+    };
+    current = environment;
+    return environment;
+  } catch (error) {
+    injector?.kill();
+    await cp?.stop({ keepWorkDir: true });
+    throw new Error(`e2e setup failed: ${(error as Error).message}\n${lines.slice(-30).join('\n')}`);
+  }
+}
+
+/** Runs `fn`; on failure prints the diagnostics and keeps the logs for after the run. */
+async function diagnosed(what: string, fn: () => Promise<void>): Promise<void> {
+  try {
+    await fn();
+  } catch (error) {
+    failed = true;
+    if (current) console.error(`e2e: ${what} failed\n${current.diagnostics()}`);
+    throw error;
+  }
+}
+
+/**
+ * A test with failure diagnostics: the webhook's log tail and the kube-apiserver log path are
+ * printed, and the control plane's logs are kept, when it fails.
+ */
+export function e2eTest(name: string, fn: () => Promise<void>, timeoutMs = TEST_TIMEOUT_MS): void {
+  test(name, () => diagnosed(`"${name}"`, fn), timeoutMs);
+}
+
+/** beforeAll with the same failure diagnostics as e2eTest. */
+export function e2eBeforeAll(fn: () => Promise<void>, timeoutMs = TEST_TIMEOUT_MS): void {
+  beforeAll(() => diagnosed('setup', fn), timeoutMs);
+}
