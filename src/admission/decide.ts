@@ -36,11 +36,14 @@ function notOurBusiness(request: AdmissionRequest): string | undefined {
   if (request.subResource) return `subresource ${request.subResource}`;
   const kind = request.kind;
   if (kind?.group !== '' || kind.version !== 'v1' || kind.kind !== 'Pod') {
-    return `kind ${[kind?.group, kind?.version, kind?.kind].filter(Boolean).join('/') || 'none'}`;
+    return `kind ${[kind?.group, kind?.version, kind?.kind].filter(isText).join('/') || 'none'}`;
   }
   const resource = request.resource;
   if (resource !== undefined && (resource.group !== '' || resource.resource !== 'pods')) {
-    return `resource ${resource.resource ?? 'none'}`;
+    return `resource ${isText(resource.resource) ? resource.resource : 'none'}`;
   }
   return undefined;
 }
+
+/** Only strings go into the reason: the fields are unchecked JSON (objects, deep lists). */
+const isText = (value: unknown): value is string => typeof value === 'string' && value !== '';

@@ -74,8 +74,13 @@ function invalid(message: string): ParsedReview {
   return { ok: false, message: `invalid AdmissionReview: ${message}` };
 }
 
+/** A short description of a value the sender got wrong; never recurses into it (it may be deeply nested). */
 function describe(value: unknown): string {
-  return value === undefined ? 'none' : JSON.stringify(value);
+  if (value === undefined) return 'none';
+  if (typeof value === 'string')
+    return value.length > 100 ? `${JSON.stringify(value.slice(0, 100))}...` : JSON.stringify(value);
+  if (value === null || typeof value !== 'object') return String(value);
+  return Array.isArray(value) ? 'a list' : 'an object';
 }
 
 export function review(response: AdmissionResponse): AdmissionReviewResponse {

@@ -48,12 +48,19 @@ function stringMap(value: unknown, field: string): Record<string, string> {
   return map as Record<string, string>;
 }
 
+/** A port as a number; anything but a number or a numeric string (an object, a list) is none. */
+const portNumber = (value: unknown): number =>
+  typeof value === 'number' || typeof value === 'string' ? Number(value) : Number.NaN;
+
 function containerView(raw: unknown, field: string): ContainerView {
   const c = object(raw, field);
   if (typeof c.name !== 'string') throw new MalformedPod(`${field}.name must be a string`);
   const ports = list(c.ports, `${field}.ports`).map((p, i) => {
     const port = object(p, `${field}.ports[${i}]`);
-    return { port: Number(port.containerPort), protocol: typeof port.protocol === 'string' ? port.protocol : 'TCP' };
+    return {
+      port: portNumber(port.containerPort),
+      protocol: typeof port.protocol === 'string' ? port.protocol : 'TCP',
+    };
   });
   const env = list(c.env, `${field}.env`).map((e, i) => object(e, `${field}.env[${i}]`).name);
   const mounts = list(c.volumeMounts, `${field}.volumeMounts`).map(
@@ -77,9 +84,9 @@ export function viewPod(pod: unknown): PodView {
   const initContainers = list(spec.initContainers, 'spec.initContainers').map((c, i) =>
     containerView(c, `spec.initContainers[${i}]`),
   );
-  const ephemeralContainerNames = list(spec.ephemeralContainers, 'spec.ephemeralContainers').map(
-    (c, i) => object(c, `spec.ephemeralContainers[${i}]`).name as string,
-  );
+  const ephemeralContainerNames = list(spec.ephemeralContainers, 'spec.ephemeralContainers')
+    .map((c, i) => object(c, `spec.ephemeralContainers[${i}]`).name)
+    .filter((n): n is string => typeof n === 'string');
   const volumeNames = list(spec.volumes, 'spec.volumes').map((v, i) => object(v, `spec.volumes[${i}]`).name);
   const ownerKinds = list(metadata.ownerReferences, 'metadata.ownerReferences').map(
     (o, i) => object(o, `metadata.ownerReferences[${i}]`).kind,
