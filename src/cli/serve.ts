@@ -45,6 +45,11 @@ export const SERVE_FLAGS: FlagSpec[] = [
     default: '/etc/sidecar-injector/tls/tls.key',
     description: 'Private key of the serving certificate (PEM)',
   },
+  {
+    name: 'client-ca',
+    kind: 'string',
+    description: 'CA bundle (PEM) of API server client certificates: POST /mutate answers 401 without one; reloaded',
+  },
   TEMPLATES_DIR_FLAG,
   {
     name: 'kubernetes',
@@ -108,6 +113,7 @@ export function serveOptions(values: FlagValues, env: NodeJS.ProcessEnv): ServeO
       bindAddress: values['bind-address'] as string,
       tlsCert: values['tls-cert'] as string,
       tlsKey: values['tls-key'] as string,
+      ...(values['client-ca'] ? { clientCa: values['client-ca'] as string } : {}),
       bodyLimit: parseByteSize(values['body-limit'] as string, 'body-limit'),
       nativeSidecars: values['native-sidecars'] as NativeSidecarsFlag,
       ...(injectorNamespace ? { injectorNamespace } : {}),
@@ -229,6 +235,7 @@ export function serve(
       nativeSidecars: options.config.nativeSidecars,
       injectorNamespace: options.config.injectorNamespace ?? null,
       bodyLimit: options.config.bodyLimit,
+      clientCa: options.config.clientCa ?? null,
     },
     'starting',
   );

@@ -2,6 +2,7 @@
 // POST /mutate is read as bytes whatever its content type and parsed here, so fastify's Ajv
 // never touches it and the pod reaches the injector exactly as sent.
 import type { ServerOptions } from 'node:https';
+import type { TLSSocket } from 'node:tls';
 import fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, LogController } from 'fastify';
 import type { Logger } from 'pino';
 import { admit, podIdentity } from '../admission/admit';
@@ -18,7 +19,12 @@ export interface AppDeps extends AdmissionDeps {
   readonly readiness: Readiness;
   /** TLS options; without them the app speaks plain HTTP (unit tests with inject()). */
   readonly https?: ServerOptions;
+  /** POST /mutate needs a client certificate that TLS verified (--client-ca; `requestCert` in `https`). */
+  readonly clientCertificates?: boolean;
 }
+
+/** Node's default, pinned so that `--max-http-header-size` cannot raise it: 431 above. */
+export const MAX_HEADER_BYTES = 16 * 1024;
 
 export const MUTATE_PATH = '/mutate';
 
@@ -32,7 +38,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     // connection is answered (with Connection: close) rather than refused with a 503.
     forceCloseConnections: 'idle',
     return503OnClosing: false,
-    ...(deps.https ? { https: deps.https } : {}),
+    ...(deps.https ? { https: { ...deps.https, maxHeaderSize: MAX_HEADER_BYTES } } : {}),
   }) as unknown as FastifyInstance;
 
   const records = new WeakMap<FastifyRequest, AdmissionRecord>();
@@ -50,6 +56,13 @@ export function buildApp(deps: AppDeps): FastifyInstance {
 
   app.addHook('onRequest', async (request, reply) => {
     if (request.routeOptions.url !== MUTATE_PATH) return;
+    if (deps.clientCertificates) {
+      const refusal = clientCertificateRefusal(request.raw.socket as TLSSocket);
+      if (refusal) {
+        records.set(request, { outcome: 'invalid', message: refusal });
+        return reply.code(401).send(failureStatus(401, refusal));
+      }
+    }
     // The content type never changes how the body is read; dropping it also keeps fastify from
     // refusing a malformed one with 415.
     delete request.headers['content-type'];
@@ -114,6 +127,15 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     return reply.code(status.ready ? 200 : 503).send(status);
   });
   return app;
+}
+
+/** Why the connection's client certificate does not let it call /mutate, or undefined. */
+function clientCertificateRefusal(socket: TLSSocket): string | undefined {
+  if (socket.authorized) return undefined;
+  const presented = Object.keys(socket.getPeerCertificate?.() ?? {}).length > 0;
+  return presented
+    ? `the client certificate is not signed by --client-ca: ${socket.authorizationError}`
+    : 'a client certificate signed by --client-ca is required';
 }
 
 type Parsed = { ok: true; value: unknown } | { ok: false; message: string };

@@ -13,6 +13,7 @@ export class HttpProblem extends Error {
 
 const REASONS: Record<number, string> = {
   400: 'BadRequest',
+  401: 'Unauthorized',
   404: 'NotFound',
   413: 'RequestEntityTooLarge',
   415: 'UnsupportedMediaType',

@@ -12,7 +12,7 @@ import { buildApp } from './app';
 import { Metrics } from './metrics';
 import { type MetricsServer, startMetricsServer } from './metricsServer';
 import { Readiness } from './readiness';
-import { CertificateWatcher, loadKeyPair, secureContextOptions } from './tls';
+import { CertificateWatcher, type KeyPairFiles, loadKeyPair, secureContextOptions } from './tls';
 
 /** A template source (files, cluster): `start` resolves after its first full load. */
 export interface TemplateSource {
@@ -42,6 +42,8 @@ export interface ServerConfig {
   readonly bindAddress: string;
   readonly tlsCert: string;
   readonly tlsKey: string;
+  /** CA bundle for client certificates (--client-ca): POST /mutate then needs a verified one. */
+  readonly clientCa?: string;
   readonly bodyLimit: number;
   readonly nativeSidecars: NativeSidecarsFlag;
   readonly injectorNamespace?: string;
@@ -85,7 +87,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     await Promise.all([...sources.templates.map((source) => source.stop()), sources.stop?.()]);
   };
 
-  const loaded = await loadKeyPair({ certFile: config.tlsCert, keyFile: config.tlsKey });
+  const loaded = await loadKeyPair(keyPairFiles(config));
   if (!loaded.ok) {
     await stopSources();
     throw new StartupError(loaded.message);
@@ -101,7 +103,13 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     logger,
     metrics,
     readiness,
-    https: secureContextOptions(loaded.pair),
+    https: {
+      ...secureContextOptions(loaded.pair),
+      // Asked for, not required by TLS: the kubelet probes /healthz and /readyz without one; the
+      // app refuses POST /mutate unless the certificate was verified.
+      ...(config.clientCa !== undefined ? { requestCert: true, rejectUnauthorized: false } : {}),
+    },
+    clientCertificates: config.clientCa !== undefined,
   });
   let metricsServer: MetricsServer | undefined;
   try {
@@ -166,8 +174,7 @@ function watchCertificates(
   current: Parameters<typeof secureContextOptions>[0],
 ): CertificateWatcher {
   const watcher = new CertificateWatcher({
-    certFile: config.tlsCert,
-    keyFile: config.tlsKey,
+    ...keyPairFiles(config),
     current,
     ...(config.certificatePollIntervalMs ? { pollIntervalMs: config.certificatePollIntervalMs } : {}),
     onReload: (pair) => {
@@ -183,6 +190,14 @@ function watchCertificates(
   });
   watcher.start();
   return watcher;
+}
+
+function keyPairFiles(config: ServerConfig): KeyPairFiles {
+  return {
+    certFile: config.tlsCert,
+    keyFile: config.tlsKey,
+    ...(config.clientCa !== undefined ? { caFile: config.clientCa } : {}),
+  };
 }
 
 /** Stops accepting, lets requests finish, closes idle keep-alive sockets; cuts the rest at the deadline. */

@@ -1,7 +1,10 @@
 // TLS for the webhook port: TLS 1.2 or newer with forward-secret AEAD ciphers only, and a
-// serving certificate that is reloaded from disk when it changes. Kubernetes updates a Secret
+// serving certificate (with the optional client CA of --client-ca) that is reloaded from disk
+// when it changes. Kubernetes updates a Secret
 // volume by swapping a `..data` symlink, so the directories are watched, not the files, and a
 // bounded poll catches whatever the watcher misses (network filesystems, editors, renames).
+
+import { X509Certificate } from 'node:crypto';
 import { type FSWatcher, watch } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
@@ -24,16 +27,57 @@ export const TLS_CIPHERS = [
 export interface KeyPair {
   readonly cert: Buffer;
   readonly key: Buffer;
+  /** CA bundle that client certificates are verified against (--client-ca), when set. */
+  readonly ca?: Buffer;
 }
 
 export interface KeyPairFiles {
   readonly certFile: string;
   readonly keyFile: string;
+  readonly caFile?: string;
 }
 
 /** Everything a TLS server needs for this pair. `setSecureContext` resets what is not given. */
 export function secureContextOptions(pair: KeyPair): SecureContextOptions {
-  return { cert: pair.cert, key: pair.key, minVersion: TLS_MIN_VERSION, ciphers: TLS_CIPHERS, honorCipherOrder: true };
+  return {
+    cert: pair.cert,
+    key: pair.key,
+    ...(pair.ca ? { ca: pair.ca } : {}),
+    minVersion: TLS_MIN_VERSION,
+    ciphers: TLS_CIPHERS,
+    honorCipherOrder: true,
+  };
+}
+
+/** Why a CA bundle cannot verify anything (OpenSSL silently ignores what is not PEM), or undefined. */
+export function clientCaProblem(ca: Buffer): string | undefined {
+  const blocks = ca.toString('utf8').match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
+  if (blocks.length === 0) return 'it holds no PEM certificate';
+  for (const block of blocks) {
+    try {
+      new X509Certificate(block);
+    } catch (error) {
+      return `a certificate in it cannot be read: ${(error as Error).message}`;
+    }
+  }
+  return undefined;
+}
+
+/** What is wrong with the files' contents, naming the files, or undefined. */
+function filesProblem(files: KeyPairFiles, pair: KeyPair): string | undefined {
+  const problem = keyPairProblem(pair);
+  if (problem) return `${files.certFile} and ${files.keyFile} are not a usable pair: ${problem}`;
+  const caProblem = pair.ca && clientCaProblem(pair.ca);
+  if (caProblem) return `the client CA ${files.caFile} is not usable: ${caProblem}`;
+  return undefined;
+}
+
+function readKeyPair(files: KeyPairFiles): Promise<KeyPair> {
+  return Promise.all([
+    readFile(files.certFile),
+    readFile(files.keyFile),
+    files.caFile === undefined ? undefined : readFile(files.caFile),
+  ]).then(([cert, key, ca]) => ({ cert, key, ...(ca ? { ca } : {}) }));
 }
 
 /** Why the pair cannot serve (unreadable PEM, key not matching the certificate), or undefined. */
@@ -51,15 +95,12 @@ export type LoadedKeyPair = { ok: true; pair: KeyPair } | { ok: false; message: 
 export async function loadKeyPair(files: KeyPairFiles): Promise<LoadedKeyPair> {
   let pair: KeyPair;
   try {
-    const [cert, key] = await Promise.all([readFile(files.certFile), readFile(files.keyFile)]);
-    pair = { cert, key };
+    pair = await readKeyPair(files);
   } catch (error) {
-    return { ok: false, message: `cannot read the certificate or key: ${(error as Error).message}` };
+    return { ok: false, message: `cannot read the certificate, key or client CA: ${(error as Error).message}` };
   }
-  const problem = keyPairProblem(pair);
-  if (problem)
-    return { ok: false, message: `${files.certFile} and ${files.keyFile} are not a usable pair: ${problem}` };
-  return { ok: true, pair };
+  const problem = filesProblem(files, pair);
+  return problem ? { ok: false, message: problem } : { ok: true, pair };
 }
 
 export interface CertificateWatcherOptions extends KeyPairFiles {
@@ -90,7 +131,8 @@ export class CertificateWatcher {
   }
 
   start(): void {
-    for (const dir of new Set([dirname(this.options.certFile), dirname(this.options.keyFile)])) {
+    const { certFile, keyFile, caFile } = this.options;
+    for (const dir of new Set([certFile, keyFile, ...(caFile ? [caFile] : [])].map((f) => dirname(f)))) {
       try {
         const watcher = watch(dir, { persistent: false }, () => this.soon());
         watcher.on('error', () => watcher.close()); // the poll still covers this directory
@@ -128,18 +170,15 @@ export class CertificateWatcher {
   private async compare(): Promise<void> {
     let pair: KeyPair;
     try {
-      const [cert, key] = await Promise.all([readFile(this.options.certFile), readFile(this.options.keyFile)]);
-      pair = { cert, key };
+      pair = await readKeyPair(this.options);
     } catch {
       return; // In the middle of a swap, or gone for now: the served pair stays.
     }
     if (this.stopped || samePair(pair, this.served) || (this.rejected && samePair(pair, this.rejected))) return;
-    const problem = keyPairProblem(pair);
+    const problem = filesProblem(this.options, pair);
     if (problem) {
       this.rejected = pair;
-      this.options.onRejected(
-        `${this.options.certFile} and ${this.options.keyFile} are not a usable pair: ${problem}; still serving the previous certificate`,
-      );
+      this.options.onRejected(`${problem}; still serving the previous certificate`);
       return;
     }
     this.served = pair;
@@ -149,5 +188,6 @@ export class CertificateWatcher {
 }
 
 function samePair(a: KeyPair, b: KeyPair): boolean {
-  return a.cert.equals(b.cert) && a.key.equals(b.key);
+  const sameCa = a.ca && b.ca ? a.ca.equals(b.ca) : a.ca === b.ca;
+  return a.cert.equals(b.cert) && a.key.equals(b.key) && sameCa;
 }
