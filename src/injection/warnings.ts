@@ -1,8 +1,13 @@
 // The API server passes warnings to kubectl as Warning headers; keep each short.
 export const MAX_WARNING_LENGTH = 120;
 
+// Line breaks and other control characters become spaces: a warning travels as an HTTP header
+// and kubectl prints it, and a pod's annotation keys can carry terminal escapes.
+// biome-ignore lint/suspicious/noControlCharactersInRegex: these are what it removes
+const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f]+/g;
+
 export function warning(text: string): string {
-  const oneLine = text.replace(/[\r\n\t]+/g, ' ');
+  const oneLine = text.replace(CONTROL_CHARACTERS, ' ');
   return oneLine.length <= MAX_WARNING_LENGTH ? oneLine : `${oneLine.slice(0, MAX_WARNING_LENGTH - 3)}...`;
 }
 

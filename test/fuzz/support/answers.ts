@@ -4,6 +4,8 @@
 import { applyPatch, type Operation } from 'fast-json-patch';
 
 export const MAX_WARNING_LENGTH = 120;
+// biome-ignore lint/suspicious/noControlCharactersInRegex: these are what it looks for
+const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f]/;
 
 type Obj = Record<string, unknown>;
 const isObject = (v: unknown): v is Obj => v !== null && typeof v === 'object' && !Array.isArray(v);
@@ -106,6 +108,8 @@ function checkWarnings(warnings: unknown, where: string): void {
   must(Array.isArray(warnings) && warnings.length > 0, `warnings must be a non-empty list when present: ${where}`);
   for (const w of warnings) {
     must(typeof w === 'string' && w.length <= MAX_WARNING_LENGTH, `a warning over ${MAX_WARNING_LENGTH}: ${where}`);
+    // The API server sends each warning as an HTTP Warning header that kubectl prints.
+    must(!CONTROL_CHARACTERS.test(w), `a warning with a control character: ${JSON.stringify(w)}; ${where}`);
   }
 }
 
