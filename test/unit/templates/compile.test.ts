@@ -219,6 +219,9 @@ test('quantity bounds accept quantities', () => {
 });
 
 test('a parameter with a bad pattern is reported once, not again as undeclared where it is used', () => {
-  const problems = problemsOf({ parameters: [{ name: 'p', pattern: '(' }], containers: [{ ...sidecar, args: ['${params.p}'] }] });
+  const problems = problemsOf({
+    parameters: [{ name: 'p', pattern: '(' }],
+    containers: [{ ...sidecar, args: ['${params.p}'] }],
+  });
   expect(problems).toEqual([expect.stringMatching(/^spec\.parameters\[0\]\.pattern: not a valid regular expression/)]);
 });
