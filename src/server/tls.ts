@@ -1,9 +1,8 @@
 // TLS for the webhook port: TLS 1.2 or newer with forward-secret AEAD ciphers only, and a
 // serving certificate (with the optional client CA of --client-ca) that is reloaded from disk
-// when it changes. Kubernetes updates a Secret
-// volume by swapping a `..data` symlink, so the directories are watched, not the files, and a
-// bounded poll catches whatever the watcher misses (network filesystems, editors, renames).
-
+// when it changes. Kubernetes updates a Secret volume by swapping a `..data` symlink, so the
+// directories are watched, not the files, and a bounded poll catches whatever the watcher
+// misses (network filesystems, editors, renames).
 import { X509Certificate } from 'node:crypto';
 import { type FSWatcher, watch } from 'node:fs';
 import { readFile } from 'node:fs/promises';
@@ -50,7 +49,7 @@ export function secureContextOptions(pair: KeyPair): SecureContextOptions {
 }
 
 /** Why a CA bundle cannot verify anything (OpenSSL silently ignores what is not PEM), or undefined. */
-export function clientCaProblem(ca: Buffer): string | undefined {
+function clientCaProblem(ca: Buffer): string | undefined {
   const blocks = ca.toString('utf8').match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
   if (blocks.length === 0) return 'it holds no PEM certificate';
   for (const block of blocks) {
