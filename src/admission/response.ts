@@ -2,6 +2,7 @@
 // `deny(uid, message)`. Empty warnings are left out, and a patch always comes with its type,
 // because the API server rejects one without the other.
 import type { AddOperation } from '../injection/patchBuilder';
+import { stringifyReusing } from '../injection/reusableJson';
 import { type AdmissionResponse, type AdmissionReviewResponse, review } from './review';
 
 export function allow(uid: string, warnings: readonly string[] = []): AdmissionReviewResponse {
@@ -14,7 +15,7 @@ export function allowWithPatch(
   warnings: readonly string[] = [],
 ): AdmissionReviewResponse {
   if (patch.length === 0) return allow(uid, warnings);
-  const encoded = Buffer.from(JSON.stringify(patch)).toString('base64');
+  const encoded = Buffer.from(stringifyReusing(patch)).toString('base64');
   return review(withWarnings({ uid, allowed: true, patchType: 'JSONPatch', patch: encoded }, warnings));
 }
 

@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import type { KubeConfig } from '@kubernetes/client-node';
 import pino, { type Logger } from 'pino';
-import { KubernetesSources } from '../cluster/clusterSources';
+import type * as ClusterSources from '../cluster/clusterSources';
 import { KUBERNETES_MODES, type KubernetesMode, loadKubeConfig } from '../cluster/kubeconfig';
 import { nameOnlyNamespaceLabels } from '../cluster/namespaceLabels';
 import { NATIVE_SIDECARS_CHOICES, type NativeSidecarsFlag } from '../cluster/nativeSidecars';
@@ -175,6 +175,8 @@ export function selectSources(options: ServeOptions, context: SourceContext): So
     context.logger.info('not watching the Kubernetes API: file templates only, namespaces known by name only');
     return { templates: [files], namespaceLabels: nameOnlyNamespaceLabels };
   }
+  // Loaded only with a cluster to watch, like the client it needs (see loadKubeConfig).
+  const { KubernetesSources } = require('../cluster/clusterSources') as typeof ClusterSources;
   const cluster = new KubernetesSources({
     kubeConfig,
     catalog: context.catalog,

@@ -2,7 +2,7 @@
 import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { KubeConfig } from '@kubernetes/client-node';
+import type { KubeConfig } from '@kubernetes/client-node';
 
 export type KubernetesMode = 'auto' | 'on' | 'off';
 export const KUBERNETES_MODES: readonly KubernetesMode[] = ['auto', 'on', 'off'];
@@ -35,7 +35,10 @@ export function loadKubeConfig(mode: KubernetesMode, where: KubeConfigEnvironmen
       );
     return undefined;
   }
-  const kc = new KubeConfig();
+  // Loaded only now: the client costs ~50 MB of memory and about half a second of startup, which
+  // a webhook that reads only template files should not pay.
+  const { KubeConfig: Config } = require('@kubernetes/client-node') as typeof import('@kubernetes/client-node');
+  const kc = new Config();
   if (found === 'cluster') kc.loadFromCluster();
   else kc.loadFromFile(found.split(':')[0] as string);
   return kc;

@@ -9,7 +9,7 @@ import { applyPlan, planTemplate } from './plan';
 import { PodState } from './podState';
 import { MalformedPod, type PodView, viewPod } from './podView';
 import { selectTemplates } from './selection';
-import { hashOf, isAlreadyInjected, readStatus, serializeStatus } from './status';
+import { isAlreadyInjected, readStatus, serializeStatus } from './status';
 import { warning } from './warnings';
 
 export interface InjectionContext {
@@ -89,7 +89,7 @@ export function inject(pod: unknown, context: InjectionContext, catalog: Catalog
       continue;
     }
     warnings.push(...plan.warnings, ...applyPlan(template, plan, state, patch));
-    records.push({ name: template.name, hash: hashOf(plan.rendered) });
+    records.push({ name: template.name, hash: plan.hash });
     injected.push(template.name);
   }
   if (injected.length === 0) return { outcome: 'unchanged', warnings, selected };

@@ -1,7 +1,7 @@
 // Builds an RFC 6902 patch of `add` operations only, against the document as it was received.
 // A missing array or map is added whole, once: later additions to it go into the value of that
 // one operation, so several templates compose without replacing each other's work.
-import { pointerOf } from './pointer';
+import { escapePointerSegment, pointerOf } from './pointer';
 
 export interface AddOperation {
   op: 'add';
@@ -55,9 +55,9 @@ export class PatchBuilder {
    */
   private locate(path: Path, make: () => Container): { pointer: string; created?: Container } {
     let node: unknown = this.document;
+    let pointer = '';
     for (let depth = 0; depth < path.length; depth++) {
-      const prefix = path.slice(0, depth + 1);
-      const pointer = pointerOf(prefix);
+      pointer += `/${escapePointerSegment(path[depth] as string | number)}`;
       const ours = this.created.get(pointer);
       if (ours) return { pointer, created: descend(ours, path.slice(depth + 1), make) };
       const next = (node as Record<string | number, unknown>)[path[depth] as string | number];
@@ -70,7 +70,7 @@ export class PatchBuilder {
       }
       node = next;
     }
-    return { pointer: pointerOf(path) };
+    return { pointer };
   }
 }
 

@@ -1,14 +1,13 @@
 // One template against one pod: render it, find what it would collide with, and, when it fits,
 // add it to the patch and to the pod state so the next template sees it.
-import { type CompiledTemplate, renderedProblems } from '../templates/compile';
-import { type ParameterValue, renderPlaceholders } from '../templates/placeholders';
-import type { SidecarTemplateSpec } from '../templates/sidecarTemplate';
+import type { CompiledTemplate } from '../templates/compile';
+import type { ParameterValue } from '../templates/placeholders';
 import type { PatchBuilder } from './patchBuilder';
 import { type AppContainerState, type PodState, portKey } from './podState';
+import { type RenderedSpec, renderTemplate } from './rendered';
 import { quote, warning } from './warnings';
 
 type Obj = Record<string, unknown>;
-type Rendered = Pick<SidecarTemplateSpec, 'initContainers' | 'containers' | 'volumes' | 'appContainers'>;
 
 export interface PlanOptions {
   /** Where `mode: Auto` puts sidecars. */
@@ -20,7 +19,16 @@ export interface PlanOptions {
 export type TemplatePlan =
   | { kind: 'invalid'; message: string }
   | { kind: 'conflict'; conflicts: string[] }
-  | { kind: 'ready'; rendered: Rendered; native: boolean; targets: AppContainerState[]; warnings: string[] };
+  | {
+      kind: 'ready';
+      /** Shared between requests and frozen: copy before changing. */
+      rendered: RenderedSpec;
+      /** Hash of `rendered`, for the status annotation. */
+      hash: string;
+      native: boolean;
+      targets: AppContainerState[];
+      warnings: string[];
+    };
 
 export function planTemplate(
   template: CompiledTemplate,
@@ -28,10 +36,7 @@ export function planTemplate(
   state: PodState,
   options: PlanOptions,
 ): TemplatePlan {
-  const { initContainers, containers, volumes, appContainers } = template.spec;
-  const rendered: Rendered = renderPlaceholders({ initContainers, containers, volumes, appContainers }, values);
-  const problems: string[] = [];
-  renderedProblems(rendered, problems);
+  const { spec: rendered, problems, hash } = renderTemplate(template, values);
   if (problems.length > 0)
     return { kind: 'invalid', message: `template ${template.name}: ${problems.slice(0, 3).join('; ')}` };
 
@@ -80,7 +85,7 @@ export function planTemplate(
       warning(`template ${template.name}: a classic sidecar keeps this Job's pods from completing; use mode: Native`),
     );
   }
-  return { kind: 'ready', rendered, native, targets, warnings };
+  return { kind: 'ready', rendered, hash, native, targets, warnings };
 }
 
 function appContainerTargets(template: CompiledTemplate, state: PodState, warnings: string[]): AppContainerState[] {

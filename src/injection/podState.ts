@@ -1,12 +1,27 @@
 // What is taken in the pod while templates are added one by one: container names, ports,
 // volume names, and each app container's mount paths and env names. One per request.
-import type { ContainerView, PodView } from './podView';
+import type { ContainerView, NameLookup, PodView } from './podView';
 
 export interface AppContainerState {
   readonly index: number;
   readonly name: string;
   readonly mountPaths: Map<string, string>;
-  readonly envNames: Set<string>;
+  readonly envNames: NameSet;
+}
+
+/** The pod's own names, read in place (a container may have thousands), plus those added since. */
+export class NameSet {
+  private readonly added = new Set<string>();
+
+  constructor(private readonly own: NameLookup) {}
+
+  has(name: string): boolean {
+    return this.own.has(name) || this.added.has(name);
+  }
+
+  add(name: string): void {
+    this.added.add(name);
+  }
 }
 
 export class PodState {
@@ -38,7 +53,7 @@ export class PodState {
               index,
               name: c.name,
               mountPaths: new Map([...c.mountPaths].map((p) => [p, `container ${c.name}`])),
-              envNames: new Set(c.envNames),
+              envNames: new NameSet(c.envNames),
             },
           ],
     );

@@ -5,7 +5,7 @@ import { MIRROR_POD_ANNOTATION } from '../annotations';
 export interface ContainerView {
   readonly name: string;
   readonly ports: ReadonlyArray<{ port: number; protocol: string }>;
-  readonly envNames: ReadonlySet<string>;
+  readonly envNames: NameLookup;
   readonly mountPaths: ReadonlySet<string>;
 }
 
@@ -52,6 +52,52 @@ function stringMap(value: unknown, field: string): Record<string, string> {
 const portNumber = (value: unknown): number =>
   typeof value === 'number' || typeof value === 'string' ? Number(value) : Number.NaN;
 
+/** Throws unless every item is an object (or null); the field name is built only for an error. */
+function objects(items: unknown[], field: string): unknown[] {
+  for (let i = 0; i < items.length; i++) {
+    const item = items[i];
+    if (item !== undefined && item !== null && !isObject(item))
+      throw new MalformedPod(`${field}[${i}] must be an object`);
+  }
+  return items;
+}
+
+/** The string `key` of each object in a checked list (mount paths); items without one are skipped. */
+function stringsOf(items: unknown[], key: string): Set<string> {
+  const found = new Set<string>();
+  for (const item of items) {
+    const value = isObject(item) ? item[key] : undefined;
+    if (typeof value === 'string') found.add(value);
+  }
+  return found;
+}
+
+export interface NameLookup {
+  has(name: string): boolean;
+}
+
+/**
+ * The `key` strings of a checked list of objects, looked up where they are. A container may carry
+ * thousands of env vars while a template asks about one or two, so the list is scanned at first
+ * and indexed only once it is asked often.
+ */
+class ListedNames implements NameLookup {
+  private index: Set<string> | undefined;
+  private lookups = 0;
+
+  constructor(
+    private readonly items: readonly unknown[],
+    private readonly key: string,
+  ) {}
+
+  has(name: string): boolean {
+    if (!this.index && ++this.lookups > 8) this.index = stringsOf(this.items as unknown[], this.key);
+    if (this.index) return this.index.has(name);
+    for (const item of this.items) if (isObject(item) && item[this.key] === name) return true;
+    return false;
+  }
+}
+
 function containerView(raw: unknown, field: string): ContainerView {
   const c = object(raw, field);
   if (typeof c.name !== 'string') throw new MalformedPod(`${field}.name must be a string`);
@@ -62,15 +108,11 @@ function containerView(raw: unknown, field: string): ContainerView {
       protocol: typeof port.protocol === 'string' ? port.protocol : 'TCP',
     };
   });
-  const env = list(c.env, `${field}.env`).map((e, i) => object(e, `${field}.env[${i}]`).name);
-  const mounts = list(c.volumeMounts, `${field}.volumeMounts`).map(
-    (m, i) => object(m, `${field}.volumeMounts[${i}]`).mountPath,
-  );
   return {
     name: c.name,
     ports,
-    envNames: new Set(env.filter((n): n is string => typeof n === 'string')),
-    mountPaths: new Set(mounts.filter((p): p is string => typeof p === 'string')),
+    envNames: new ListedNames(objects(list(c.env, `${field}.env`), `${field}.env`), 'name'),
+    mountPaths: stringsOf(objects(list(c.volumeMounts, `${field}.volumeMounts`), `${field}.volumeMounts`), 'mountPath'),
   };
 }
 

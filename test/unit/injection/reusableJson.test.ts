@@ -1,0 +1,34 @@
+import fc from 'fast-check';
+import { freezeForReuse, stringifyReusing } from '../../../src/injection/reusableJson';
+
+test('writes exactly what JSON.stringify writes, with and without reused parts, the second time too', () => {
+  fc.assert(
+    fc.property(fc.array(fc.jsonValue()), fc.array(fc.jsonValue()), (shared, fresh) => {
+      freezeForReuse(shared);
+      // Reused objects nested in fresh ones, as a patch holds rendered containers.
+      const patch = [...fresh, { op: 'add', path: '/spec/containers/-', value: shared, skipped: undefined }, shared];
+      expect(stringifyReusing(patch)).toBe(JSON.stringify(patch));
+      expect(stringifyReusing(patch)).toBe(JSON.stringify(patch));
+    }),
+  );
+});
+
+test('leaves what is not plain JSON data to JSON.stringify', () => {
+  const odd = [
+    new Date(0),
+    { toJSON: () => 'x' },
+    Object.create(null),
+    [undefined, () => 1],
+    { f: () => 1, u: undefined },
+  ];
+  (odd[2] as Record<string, number>).a = 1;
+  expect(stringifyReusing(odd)).toBe(JSON.stringify(odd));
+});
+
+test('reused values are frozen all the way down, so their cached text cannot go stale', () => {
+  const value = freezeForReuse({ name: 'x', ports: [{ containerPort: 1 }] });
+  expect(Object.isFrozen(value.ports[0])).toBe(true);
+  expect(() => {
+    (value.ports[0] as { containerPort: number }).containerPort = 2;
+  }).toThrow(TypeError);
+});
