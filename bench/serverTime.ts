@@ -1,0 +1,75 @@
+// Server time without the network: the injector's own work on one AdmissionReview, timed in
+// this process over many iterations, with the same templates and settings as the bench server
+// (`--kubernetes off`, `--native-sidecars auto` with no API server: classic sidecars).
+import { admit } from '../src/admission/admit';
+import type { AdmissionDeps } from '../src/admission/decide';
+import { allowWithPatch } from '../src/admission/response';
+import { nameOnlyNamespaceLabels } from '../src/cluster/namespaceLabels';
+import { nativeSidecarsEnabled } from '../src/cluster/nativeSidecars';
+import { inject } from '../src/injection/inject';
+import { snapshotOf } from '../src/templates/catalog';
+import { loadTemplatePaths } from '../src/templates/fileSource';
+import { type LatencySummary, summarize } from './load';
+import type { Workload } from './pods';
+
+export interface ServerTime {
+  readonly id: string;
+  readonly label: string;
+  readonly bytes: number;
+  readonly iterations: number;
+  /** `inject()` and the base64 JSON encoding of its patch, in ms. */
+  readonly injectAndEncode: LatencySummary;
+  /** Everything the handler does with the bytes: JSON.parse, envelope, inject, response JSON, in ms. */
+  readonly wholeHandler: LatencySummary;
+}
+
+function timed(iterations: number, work: () => void): LatencySummary {
+  const samples: number[] = [];
+  for (let i = 0; i < iterations; i++) {
+    const start = process.hrtime.bigint();
+    work();
+    samples.push(Number(process.hrtime.bigint() - start) / 1e6);
+  }
+  return summarize(samples);
+}
+
+export async function measureServerTime(
+  workloads: readonly Workload[],
+  templatesDir: string,
+  iterations: number,
+): Promise<ServerTime[]> {
+  const loaded = await loadTemplatePaths([templatesDir]);
+  if (loaded.errors.length > 0) throw new Error(`bench templates are invalid: ${JSON.stringify(loaded.errors)}`);
+  const catalog = snapshotOf(loaded.templates);
+  const deps: AdmissionDeps = {
+    catalog: () => catalog,
+    namespaceLabels: nameOnlyNamespaceLabels,
+    nativeSidecars: () => nativeSidecarsEnabled('auto', undefined),
+  };
+  const context = { namespace: 'shop', namespaceLabels: deps.namespaceLabels.labelsOf('shop'), nativeSidecars: false };
+  const results: ServerTime[] = [];
+  for (const w of workloads) {
+    const pod = (JSON.parse(w.body.toString('utf8')) as { request: { object: unknown } }).request.object;
+    const injectAndEncode = () => {
+      const result = inject(pod, context, catalog);
+      if (result.outcome !== 'injected') throw new Error(`${w.id}: expected an injection, got ${result.outcome}`);
+      return allowWithPatch('uid', result.patch).response.patch;
+    };
+    const wholeHandler = () => {
+      const admission = admit(JSON.parse(w.body.toString('utf8')), deps);
+      if (!admission.ok) throw new Error(`${w.id}: ${admission.message}`);
+      return JSON.stringify(admission.review);
+    };
+    // Warm up the JIT on this input before timing it.
+    for (let i = 0; i < Math.min(200, iterations); i++) wholeHandler();
+    results.push({
+      id: w.id,
+      label: w.label,
+      bytes: w.body.length,
+      iterations,
+      injectAndEncode: timed(iterations, injectAndEncode),
+      wholeHandler: timed(iterations, wholeHandler),
+    });
+  }
+  return results;
+}
