@@ -52,6 +52,18 @@ export function labelSelectorProblems(selector: LabelSelector, path: string): st
   return problems;
 }
 
+/**
+ * Label keys a set of labels must have for the selector to match (matchLabels, In, Exists); a
+ * selector that needs none (absent, empty, only NotIn or DoesNotExist) gives an empty list.
+ */
+export function requiredLabelKeys(selector: LabelSelector | undefined): string[] {
+  const keys = Object.keys(selector?.matchLabels ?? {});
+  for (const req of selector?.matchExpressions ?? []) {
+    if (req.operator === 'In' || req.operator === 'Exists') keys.push(req.key);
+  }
+  return keys;
+}
+
 /** An absent selector matches everything, like an empty one. */
 export function compileLabelSelector(selector: LabelSelector | undefined): LabelMatcher {
   if (!selector) return matchAll;
