@@ -11,6 +11,8 @@ declare module 'autocannon' {
       connections?: number;
       duration?: number;
       timeout?: number;
+      /** ms between samples; the run ends at the first sample after `duration`. */
+      sampleInt?: number;
       servername?: string;
       tlsOptions?: Record<string, unknown>;
     }

@@ -1,10 +1,11 @@
-// Load generators, run in the bench's own process. Closed loop: autocannon with N keep-alive
+// Load generators. Closed loop, in the bench's own process: autocannon with N keep-alive
 // connections, each sending its next request when the previous answer arrives (throughput).
-// Open loop: requests at a fixed rate over a keep-alive node:https Agent, each timed from when it
-// was due rather than when it was sent, so a stalled server cannot hide its queue
-// (coordinated omission).
-import { Agent, request } from 'node:https';
+// Open loop, in a process of its own: requests at a fixed rate whether or not earlier ones were
+// answered, so a stalled server cannot hide its queue (coordinated omission).
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
 import autocannon from 'autocannon';
+import type { PacedOptions, PacedResult } from './pacedClient';
 
 export interface LoadResult {
   /** 2xx answers received. */
@@ -36,6 +37,8 @@ export function closedLoop(options: ClosedLoopOptions): Promise<LoadResult> {
         connections: options.connections,
         duration: options.seconds,
         timeout: 10,
+        // autocannon stops at its next sample tick: every 100 ms, not every second.
+        sampleInt: 100,
         servername: 'localhost',
       },
       (error, result) => {
@@ -57,74 +60,34 @@ export interface OpenLoopOptions {
   readonly ca: Buffer;
   readonly rate: number;
   readonly seconds: number;
-  /** Most connections the agent may open; requests beyond wait for one (and that wait counts). */
+  /** Keep-alive connections; a request due while all are busy waits for one (and that wait counts). */
   readonly connections: number;
 }
 
-export interface OpenLoopResult extends LoadResult {
-  readonly sent: number;
-}
-
-export async function openLoop(options: OpenLoopOptions): Promise<OpenLoopResult> {
-  const agent = new Agent({
-    keepAlive: true,
-    maxSockets: options.connections,
-    ca: options.ca,
-    servername: 'localhost',
-  });
-  const send = (onDone: (ok: boolean) => void) => {
-    const req = request(
-      options.url,
-      {
-        method: 'POST',
-        agent,
-        headers: { 'content-type': 'application/json', 'content-length': options.body.length },
-      },
-      (res) => {
-        res.on('data', () => {});
-        res.on('end', () => onDone(res.statusCode === 200));
+/** Fixed-rate load from a process of its own (bench/pacedClient.ts), which inherits this one's CPU. */
+export function openLoop(options: OpenLoopOptions): Promise<PacedResult> {
+  const url = new URL(options.url);
+  const input: PacedOptions = {
+    host: url.hostname,
+    port: Number(url.port),
+    path: url.pathname,
+    ca: options.ca.toString('utf8'),
+    body: options.body.toString('base64'),
+    rate: options.rate,
+    seconds: options.seconds,
+    connections: options.connections,
+  };
+  return new Promise((resolve, reject) => {
+    execFile(
+      process.execPath,
+      [join(__dirname, 'pacedClient.js'), JSON.stringify(input)],
+      { maxBuffer: 256 * 1024 * 1024, timeout: (options.seconds + 30) * 1000 },
+      (error, stdout, stderr) => {
+        if (error) reject(new Error(`the paced load generator failed: ${stderr || error.message}`));
+        else resolve(JSON.parse(stdout) as PacedResult);
       },
     );
-    req.on('error', () => onDone(false));
-    req.end(options.body);
-  };
-  try {
-    // Open every connection first, so TLS handshakes are not part of the measurement.
-    await Promise.all(Array.from({ length: options.connections }, () => new Promise((r) => send(r))));
-    const latencies: number[] = [];
-    let failed = 0;
-    let sent = 0;
-    let pending = 0;
-    const total = Math.round(options.rate * options.seconds);
-    const intervalNs = 1e9 / options.rate;
-    const start = process.hrtime.bigint();
-    await new Promise<void>((resolve) => {
-      const finish = () => {
-        if (sent === total && pending === 0) resolve();
-      };
-      const tick = () => {
-        const now = Number(process.hrtime.bigint() - start);
-        while (sent < total && sent * intervalNs <= now) {
-          const due = sent * intervalNs;
-          sent++;
-          pending++;
-          send((ok) => {
-            pending--;
-            if (ok) latencies.push((Number(process.hrtime.bigint() - start) - due) / 1e6);
-            else failed++;
-            finish();
-          });
-        }
-        if (sent < total) setTimeout(tick, 1);
-        else finish();
-      };
-      tick();
-    });
-    const seconds = Number(process.hrtime.bigint() - start) / 1e9;
-    return { ok: latencies.length, failed, seconds, latencies, sent };
-  } finally {
-    agent.destroy();
-  }
+  });
 }
 
 /** The value at quantile q (0..1) of samples sorted in ascending order; NaN for none. */

@@ -8,6 +8,7 @@ import { STATUS_ANNOTATION } from '../src/annotations';
 import { type FlagSpec, helpText, parseFlags, UsageError } from '../src/cli/flags';
 import { pointerOf } from '../src/injection/pointer';
 import { closedLoop, type LoadResult, openLoop, summarize } from './load';
+import type { PacedResult } from './pacedClient';
 import { ONE_TEMPLATE, sizedWorkload, standardWorkloads, type Workload } from './pods';
 import { formatReport, judgeTargets, type Report, type ServerCell, type WorkloadRow } from './report';
 import {
@@ -17,6 +18,7 @@ import {
   httpsCall,
   killAllChildren,
   ProcessUsage,
+  peakRssSinceStart,
   pinCpus,
   scrapeAdmissionDuration,
   startBaseline,
@@ -25,15 +27,17 @@ import {
 import { measureServerTime } from './serverTime';
 import { prepareTemplateDirs } from './templates';
 
-const SECTIONS = ['load', 'logging', 'catalog', 'rate', 'servertime'] as const;
+const SECTIONS = ['load', 'logging', 'catalog', 'rate', 'memory', 'servertime'] as const;
 type Section = (typeof SECTIONS)[number];
 const CATALOG_SIZES = [1, 50, 500];
+/** The V8 setting the memory section tries: young generation semi-spaces of 2 MiB instead of 16. */
+const SMALL_YOUNG_GENERATION = '--max-semi-space-size=2';
 
 const FLAGS: readonly FlagSpec[] = [
-  { name: 'quick', kind: 'boolean', description: 'Short cells and one round (about a minute), for CI' },
+  { name: 'quick', kind: 'boolean', description: 'Short cells and one round (under a minute), for CI' },
   { name: 'json', kind: 'boolean', description: 'Print the result as one JSON document instead of tables' },
   { name: 'connections', kind: 'string', default: '10', description: 'Keep-alive connections of the closed-loop load' },
-  { name: 'seconds', kind: 'string', description: 'Seconds per measurement (default 2.5; 1 with --quick)' },
+  { name: 'seconds', kind: 'string', description: 'Seconds per measurement (default 2.5; 0.8 with --quick)' },
   { name: 'rounds', kind: 'string', description: 'A/B rounds per cell (default 2; 1 with --quick)' },
   { name: 'rate', kind: 'string', default: '1000', description: 'Requests per second of the fixed-rate cell' },
   { name: 'only', kind: 'string', description: `Comma-separated sections to run: ${SECTIONS.join(', ')}` },
@@ -43,6 +47,11 @@ const FLAGS: readonly FlagSpec[] = [
     description: 'Comma-separated workload ids of the load section (3k-1t, 3k-5t, ..., 100k-5t, env1500)',
   },
   { name: 'profile', kind: 'string', description: 'Run the servers under node --cpu-prof, writing profiles to DIR' },
+  {
+    name: 'webhook-node-flags',
+    kind: 'string',
+    description: 'Node/V8 flags for every webhook process, space-separated (e.g. --max-semi-space-size=2)',
+  },
   {
     name: 'cpu-pinning',
     kind: 'string',
@@ -74,12 +83,16 @@ interface Settings {
   readonly catalogRounds: number;
   readonly rate: number;
   readonly rateSeconds: number;
+  readonly rateRounds: number;
+  /** Seconds per workload and server in the memory section. */
+  readonly memorySeconds: number;
   readonly iterations: number;
   readonly sections: ReadonlySet<Section>;
   readonly workloadIds?: ReadonlySet<string>;
   readonly profileDir?: string;
   readonly waitIdleSeconds: number;
   readonly cpuPinning: boolean;
+  readonly webhookNodeFlags: readonly string[];
 }
 
 function positive(text: string, flag: string): number {
@@ -90,7 +103,8 @@ function positive(text: string, flag: string): number {
 }
 
 function settingsOf(argv: string[]): Settings | undefined {
-  const { values } = parseFlags(FLAGS, argv, process.env);
+  // The product's SIDECAR_INJECTOR_* variables are not the bench's flags.
+  const { values } = parseFlags(FLAGS, argv, {});
   if (values.help) {
     process.stdout.write(HELP);
     return undefined;
@@ -107,13 +121,15 @@ function settingsOf(argv: string[]): Settings | undefined {
     quick,
     json: values.json === true,
     connections: Math.round(positive(String(values.connections), 'connections')),
-    seconds: values.seconds ? positive(String(values.seconds), 'seconds') : quick ? 1 : 2.5,
+    seconds: values.seconds ? positive(String(values.seconds), 'seconds') : quick ? 0.8 : 2.5,
     rounds: values.rounds ? Math.round(positive(String(values.rounds), 'rounds')) : quick ? 1 : 2,
-    warmupSeconds: quick ? 0.3 : 0.5,
+    warmupSeconds: quick ? 0 : 0.5,
     catalogRounds: quick ? 1 : 3,
     rate: positive(String(values.rate), 'rate'),
-    rateSeconds: quick ? 2 : 5,
-    iterations: quick ? 300 : 1000,
+    rateSeconds: quick ? 1.5 : 2.5,
+    rateRounds: quick ? 1 : 3,
+    memorySeconds: quick ? 0.4 : 1.5,
+    iterations: quick ? 150 : 1000,
     sections: new Set(only as Section[]),
     ...(values.workloads
       ? {
@@ -127,6 +143,9 @@ function settingsOf(argv: string[]): Settings | undefined {
     ...(values.profile ? { profileDir: String(values.profile) } : {}),
     waitIdleSeconds: Number(values['wait-idle']) || 0,
     cpuPinning: values['cpu-pinning'] === 'on',
+    webhookNodeFlags: String(values['webhook-node-flags'] ?? '')
+      .split(/\s+/)
+      .filter(Boolean),
   };
 }
 
@@ -194,10 +213,10 @@ class CellAccumulator {
 
   async measure(body: Buffer): Promise<void> {
     const { connections, seconds } = this.settings;
-    if (!this.warmedUp) {
+    if (!this.warmedUp && this.settings.warmupSeconds > 0) {
       await closedLoop({ url: this.server.url, body, connections, seconds: this.settings.warmupSeconds });
-      this.warmedUp = true;
     }
+    this.warmedUp = true;
     const metricsUrl = this.server.metricsUrl;
     const before = metricsUrl ? await scrapeAdmissionDuration(metricsUrl) : undefined;
     const usage = new ProcessUsage(this.server.pid);
@@ -263,13 +282,20 @@ interface Context {
   readonly started: BenchServer[];
 }
 
-async function webhook(ctx: Context, name: string, templatesDir: string, logLevel: 'warn' | 'info') {
+async function webhook(
+  ctx: Context,
+  name: string,
+  templatesDir: string,
+  logLevel: 'warn' | 'info',
+  extraNodeFlags: readonly string[] = [],
+) {
   const server = await startWebhook({
     name,
     templatesDir,
     certs: ctx.certs,
     logLevel,
     workDir: ctx.workDir,
+    nodeFlags: [...ctx.settings.webhookNodeFlags, ...extraNodeFlags],
     ...(ctx.settings.profileDir ? { cpuProfileDir: ctx.settings.profileDir } : {}),
   });
   ctx.started.push(server);
@@ -351,30 +377,79 @@ async function runCatalogSection(ctx: Context, w: Workload) {
   }
 }
 
+/**
+ * Peak RSS of fresh webhooks taken through every workload, with the node flags of the run and
+ * with a small young generation as well: V8 grows its semi-spaces to 16 MiB each under load,
+ * which is most of the difference between idle and loaded RSS.
+ */
+async function runMemorySection(ctx: Context, workloads: readonly Workload[]) {
+  const variants = [[], [SMALL_YOUNG_GENERATION]];
+  const servers: BenchServer[] = [];
+  try {
+    for (const [i, flags] of variants.entries()) {
+      servers.push(await webhook(ctx, `webhook-memory-${i}`, ctx.templates.examples, 'warn', flags));
+    }
+    const idle = servers.map((s) => peakRssSinceStart(s.pid));
+    progress(ctx.settings, `memory: ${workloads.length} workloads, default V8 settings and ${SMALL_YOUNG_GENERATION}`);
+    const cpu: Array<Record<string, number>> = servers.map(() => ({}));
+    for (const [i, w] of workloads.entries()) {
+      const cells = await alternate(servers, w.body, 1, { ...ctx.settings, seconds: ctx.settings.memorySeconds }, i);
+      cells.forEach((c, v) => {
+        (cpu[v] as Record<string, number>)[w.id] = c.cpuUsPerRequest;
+      });
+    }
+    return {
+      rows: servers.map((s, v) => ({
+        nodeFlags: [...ctx.settings.webhookNodeFlags, ...(variants[v] as string[])].join(' ') || '(none)',
+        idleRssMiB: (idle[v] as number) / 2 ** 20,
+        peakRssMiB: peakRssSinceStart(s.pid) / 2 ** 20,
+        cpuUsPerRequest: cpu[v] as Record<string, number>,
+      })),
+    };
+  } finally {
+    await stopServers(ctx, servers);
+  }
+}
+
+/** Fixed-rate latency; several shorter rounds, alternated, so that a burst of other work on the machine hits both. */
 async function runRateSection(ctx: Context, main: BenchServer, baseline: BenchServer, w: Workload) {
-  const { rate, rateSeconds } = ctx.settings;
-  progress(ctx.settings, `fixed rate: ${rate} req/s, ${w.label}`);
-  const rows = [];
-  for (const [name, server] of [
-    ['webhook', main],
-    ['baseline', baseline],
-  ] as const) {
-    const r = await openLoop({
-      url: server.url,
-      body: w.body,
-      ca: ctx.certs.ca,
-      rate,
-      seconds: rateSeconds,
-      connections: 32,
-    });
-    rows.push({
+  const { rate, rateSeconds, rateRounds } = ctx.settings;
+  progress(ctx.settings, `fixed rate: ${rate} req/s, ${w.label}, ${rateRounds} x ${rateSeconds} s each`);
+  const servers = [
+    { name: 'webhook', server: main, results: [] as PacedResult[] },
+    { name: 'baseline', server: baseline, results: [] as PacedResult[] },
+  ];
+  // Hot code for this very workload first: a cold path would be measured as latency.
+  for (const s of servers) {
+    await closedLoop({ url: s.server.url, body: w.body, connections: 10, seconds: ctx.settings.quick ? 0.5 : 1 });
+  }
+  for (let round = 0; round < rateRounds; round++) {
+    for (const s of round % 2 === 0 ? servers : [...servers].reverse()) {
+      const options = {
+        url: s.server.url,
+        body: w.body,
+        ca: ctx.certs.ca,
+        rate,
+        seconds: rateSeconds,
+        connections: 32,
+      };
+      s.results.push(await openLoop(options));
+    }
+  }
+  const rows = servers.map(({ name, results }) => {
+    const all = (pick: (r: PacedResult) => number[]) => results.flatMap(pick);
+    const ok = results.reduce((n, r) => n + r.ok, 0);
+    return {
       server: name,
       targetRate: rate,
-      achievedRate: r.ok / r.seconds,
-      latency: summarize(r.latencies),
-      failed: r.failed + (r.sent - r.ok - r.failed),
-    });
-  }
+      achievedRate: ok / results.reduce((n, r) => n + r.seconds, 0),
+      latency: summarize(all((r) => r.fromSend)),
+      roundP99s: results.map((r) => summarize(r.fromSend).p99),
+      fromDue: summarize(all((r) => r.fromDue)),
+      senderLateP99: summarize(all((r) => r.late)).p99,
+      failed: results.reduce((n, r) => n + r.sent - r.ok, 0),
+    };
+  });
   return { workload: w.label, rows };
 }
 
@@ -424,6 +499,7 @@ async function run(settings: Settings): Promise<Report> {
       main && baseline && has('logging') ? await runLoggingSection(ctx, main, baseline, tenKb) : undefined;
     const catalog = has('catalog') ? await runCatalogSection(ctx, tenKb) : undefined;
     const fixedRate = main && baseline && has('rate') ? await runRateSection(ctx, main, baseline, tenKb) : undefined;
+    const memory = has('memory') ? await runMemorySection(ctx, workloads) : undefined;
     await stopServers(ctx, [...started]);
 
     const partial: Omit<Report, 'targets'> = {
@@ -437,6 +513,7 @@ async function run(settings: Settings): Promise<Report> {
         secondsPerMeasurement: settings.seconds,
         rounds: settings.rounds,
         loadAverage: { start: startLoad, end: loadavg() },
+        webhookNodeFlags: settings.webhookNodeFlags.join(' ') || '(none)',
         commands: {
           certs: 'node dist/src/cli/main.js certs --service sidecar-injector --namespace bench --out <tmp>/certs',
           webhook:
@@ -451,6 +528,7 @@ async function run(settings: Settings): Promise<Report> {
       ...(logging ? { logging } : {}),
       ...(catalog ? { catalog } : {}),
       ...(fixedRate ? { fixedRate } : {}),
+      ...(memory ? { memory } : {}),
       serverTime,
     };
     return { ...partial, targets: judgeTargets(partial) };

@@ -47,6 +47,16 @@ export function killAllChildren(): void {
   children.clear();
 }
 
+/** Peak RSS of a process since it started (VmHWM), bytes. */
+export function peakRssSinceStart(pid: number): number {
+  return statusField(pid, 'VmHWM') ?? 0;
+}
+
+/** This process's environment without SIDECAR_INJECTOR_* settings, which would change the server under test. */
+function serverEnvironment(): NodeJS.ProcessEnv {
+  return Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('SIDECAR_INJECTOR_')));
+}
+
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
@@ -106,7 +116,7 @@ async function spawnServer(spec: SpawnSpec): Promise<BenchServer> {
   const command = [process.execPath, ...spec.nodeOptions, ...spec.args];
   // taskset execs node, so the PID is the server's own.
   const [file, ...args] = serverCpu === undefined ? command : ['taskset', '-c', String(serverCpu), ...command];
-  const child = spawn(file as string, args, { stdio: ['ignore', out, out] });
+  const child = spawn(file as string, args, { stdio: ['ignore', out, out], env: serverEnvironment() });
   closeSync(out);
   children.add(child);
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
@@ -155,6 +165,8 @@ export interface WebhookOptions {
   readonly cpuProfileDir?: string;
   /** Another build's dist/src/cli/main.js, to compare two builds in one run. */
   readonly main?: string;
+  /** Node or V8 flags for the server process, e.g. --max-semi-space-size=2. */
+  readonly nodeFlags?: readonly string[];
 }
 
 /** The webhook through its real entrypoint, `sidecar-injector serve`. */
@@ -182,7 +194,7 @@ export async function startWebhook(options: WebhookOptions): Promise<BenchServer
     '--shutdown-timeout',
     '5',
   ];
-  const nodeOptions = profiling(options.name, options.cpuProfileDir);
+  const nodeOptions = [...(options.nodeFlags ?? []), ...profiling(options.name, options.cpuProfileDir)];
   return spawnServer({
     name: options.name,
     args,
