@@ -39,6 +39,8 @@ function write(value: unknown): string | undefined {
     ? prototype === Array.prototype
     : prototype === Object.prototype || prototype === null;
   if (!plain || typeof (value as { toJSON?: unknown }).toJSON === 'function') return JSON.stringify(value);
+  // Nothing nested to reuse: one native call is cheaper than a call per field.
+  if (!Object.values(value).some(isObject)) return JSON.stringify(value);
   if (Array.isArray(value)) {
     let out = '[';
     for (let i = 0; i < value.length; i++) out += `${i > 0 ? ',' : ''}${write(value[i]) ?? 'null'}`;
