@@ -1,7 +1,7 @@
 // `npm run bench`: the webhook (through `sidecar-injector serve`) against a bare fastify HTTPS
 // baseline, each in its own process, driven from this process over loopback keep-alive HTTPS.
 // Cells are A/B alternated so background noise hits both servers. See /work/notes/bench.md.
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { STATUS_ANNOTATION } from '../src/annotations';
@@ -36,6 +36,7 @@ const SMALL_YOUNG_GENERATION = '--max-semi-space-size=2';
 const FLAGS: readonly FlagSpec[] = [
   { name: 'quick', kind: 'boolean', description: 'Short cells and one round (under a minute), for CI' },
   { name: 'json', kind: 'boolean', description: 'Print the result as one JSON document instead of tables' },
+  { name: 'json-file', kind: 'string', description: 'Also write the JSON document to FILE' },
   { name: 'connections', kind: 'string', default: '10', description: 'Keep-alive connections of the closed-loop load' },
   { name: 'seconds', kind: 'string', description: 'Seconds per measurement (default 2.5; 0.8 with --quick)' },
   { name: 'rounds', kind: 'string', description: 'A/B rounds per cell (default 2; 1 with --quick)' },
@@ -76,6 +77,7 @@ const HELP = helpText(
 interface Settings {
   readonly quick: boolean;
   readonly json: boolean;
+  readonly jsonFile?: string;
   readonly connections: number;
   readonly seconds: number;
   readonly rounds: number;
@@ -103,8 +105,9 @@ function positive(text: string, flag: string): number {
 }
 
 function settingsOf(argv: string[]): Settings | undefined {
-  // The product's SIDECAR_INJECTOR_* variables are not the bench's flags.
-  const { values } = parseFlags(FLAGS, argv, {});
+  // Flags have environment equivalents as the product's do (none of the names clash); the
+  // servers under test get none of these variables.
+  const { values } = parseFlags(FLAGS, argv, process.env);
   if (values.help) {
     process.stdout.write(HELP);
     return undefined;
@@ -120,6 +123,7 @@ function settingsOf(argv: string[]): Settings | undefined {
   return {
     quick,
     json: values.json === true,
+    ...(values['json-file'] ? { jsonFile: String(values['json-file']) } : {}),
     connections: Math.round(positive(String(values.connections), 'connections')),
     seconds: values.seconds ? positive(String(values.seconds), 'seconds') : quick ? 0.8 : 2.5,
     rounds: values.rounds ? Math.round(positive(String(values.rounds), 'rounds')) : quick ? 1 : 2,
@@ -550,7 +554,9 @@ async function main(): Promise<number> {
   }
   if (!settings) return 0;
   const report = await run(settings);
-  process.stdout.write(settings.json ? `${JSON.stringify(report, null, 2)}\n` : formatReport(report));
+  const json = `${JSON.stringify(report, null, 2)}\n`;
+  if (settings.jsonFile) writeFileSync(settings.jsonFile, json);
+  process.stdout.write(settings.json ? json : formatReport(report));
   if (settings.profileDir) progress(settings, `CPU profiles of the servers: ${settings.profileDir}/*.cpuprofile`);
   return 0;
 }
