@@ -82,6 +82,8 @@ export interface Report {
       readonly nodeFlags: string;
       readonly idleRssMiB: number;
       readonly peakRssMiB: number;
+      /** By workload id, in the order run (smallest first, so each includes what the earlier ones left). */
+      readonly peakRssMiBByWorkload: Readonly<Record<string, number>>;
       /** By workload id. */
       readonly cpuUsPerRequest: Readonly<Record<string, number>>;
     }>;
@@ -302,14 +304,18 @@ export function formatReport(report: Report): string {
     const ids = Object.keys(report.memory.rows[0]?.cpuUsPerRequest ?? {});
     out.push(
       '',
-      'Memory: fresh webhooks taken through every workload above (peak RSS since start); CPU µs per request by workload',
+      'Memory: fresh webhooks taken through every workload above, smallest first: peak RSS (MiB) and CPU µs per request',
       table(
-        ['node flags', 'idle RSS MiB', 'peak RSS MiB', ...ids],
-        report.memory.rows.map((r) => [
-          r.nodeFlags,
-          fixed(r.idleRssMiB, 1),
-          fixed(r.peakRssMiB, 1),
-          ...ids.map((id) => fixed(r.cpuUsPerRequest[id], 0)),
+        ['node flags', 'what', 'idle', 'peak', ...ids],
+        report.memory.rows.flatMap((r) => [
+          [
+            r.nodeFlags,
+            'RSS MiB',
+            fixed(r.idleRssMiB, 0),
+            fixed(r.peakRssMiB, 0),
+            ...ids.map((id) => fixed(r.peakRssMiBByWorkload[id], 0)),
+          ],
+          [r.nodeFlags, 'CPU µs', '', '', ...ids.map((id) => fixed(r.cpuUsPerRequest[id], 0))],
         ]),
       ),
     );

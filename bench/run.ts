@@ -396,17 +396,20 @@ async function runMemorySection(ctx: Context, workloads: readonly Workload[]) {
     const idle = servers.map((s) => peakRssSinceStart(s.pid));
     progress(ctx.settings, `memory: ${workloads.length} workloads, default V8 settings and ${SMALL_YOUNG_GENERATION}`);
     const cpu: Array<Record<string, number>> = servers.map(() => ({}));
+    const rss: Array<Record<string, number>> = servers.map(() => ({}));
     for (const [i, w] of workloads.entries()) {
       const cells = await alternate(servers, w.body, 1, { ...ctx.settings, seconds: ctx.settings.memorySeconds }, i);
       cells.forEach((c, v) => {
         (cpu[v] as Record<string, number>)[w.id] = c.cpuUsPerRequest;
+        (rss[v] as Record<string, number>)[w.id] = c.peakRssMiB;
       });
     }
     return {
-      rows: servers.map((s, v) => ({
+      rows: servers.map((_, v) => ({
         nodeFlags: [...ctx.settings.webhookNodeFlags, ...(variants[v] as string[])].join(' ') || '(none)',
         idleRssMiB: (idle[v] as number) / 2 ** 20,
-        peakRssMiB: peakRssSinceStart(s.pid) / 2 ** 20,
+        peakRssMiB: Math.max(...Object.values(rss[v] as Record<string, number>)),
+        peakRssMiBByWorkload: rss[v] as Record<string, number>,
         cpuUsPerRequest: cpu[v] as Record<string, number>,
       })),
     };
