@@ -152,10 +152,9 @@ function ownNamespace(env: NodeJS.ProcessEnv): string | undefined {
 }
 
 /**
- * The seam where template and namespace-label sources are chosen. Today: template files and
- * namespace name labels only. The cluster source (SidecarTemplate and Namespace informers)
- * plugs in here for `--kubernetes on`, and for `auto` when a kubeconfig or in-cluster config
- * is found.
+ * Chooses the template and namespace-label sources: template files always; SidecarTemplate and
+ * Namespace watches as well for `--kubernetes on`, and for `auto` when a kubeconfig or in-cluster
+ * configuration is found (cluster templates win name clashes, see SOURCE_PRECEDENCE).
  */
 export function selectSources(options: ServeOptions, context: SourceContext): Sources {
   let kubeConfig: KubeConfig | undefined;
