@@ -255,9 +255,9 @@ class CellAccumulator {
   }
 }
 
-/** Runs every workload against a new server, so that the first cell does not pay for its JIT warm-up. */
+/** Runs the workloads against a new server, so that its first cell does not pay for its JIT warm-up. */
 async function warmUp(server: BenchServer, workloads: readonly Workload[], settings: Settings): Promise<void> {
-  const seconds = Math.max(0.2, (settings.quick ? 1.5 : 3) / workloads.length);
+  const seconds = Math.max(0.2, (settings.quick ? 1 : 3) / workloads.length);
   for (const w of workloads)
     await closedLoop({ url: server.url, body: w.body, connections: settings.connections, seconds });
 }
@@ -340,6 +340,7 @@ async function runLoggingSection(ctx: Context, main: BenchServer, baseline: Benc
   try {
     await checkWebhook(info, w, ctx.certs.ca);
     progress(ctx.settings, `logging: ${w.label} at info vs warn`);
+    await warmUp(info, [w], ctx.settings);
     const [warnCell, infoCell, baseCell] = (await alternate(
       [main, info, baseline],
       w.body,
@@ -366,6 +367,7 @@ async function runCatalogSection(ctx: Context, w: Workload) {
     }
     for (const s of servers) await checkWebhook(s, w, ctx.certs.ca);
     progress(ctx.settings, `catalog: ${CATALOG_SIZES.join(', ')} templates, ${w.label}`);
+    for (const s of servers) await warmUp(s, [w], ctx.settings);
     const cells = await alternate(servers, w.body, ctx.settings.catalogRounds, ctx.settings);
     const sizes = cells.map((c, i) => ({ templates: CATALOG_SIZES[i] as number, ...c }));
     const first = sizes[0] as ServerCell;
