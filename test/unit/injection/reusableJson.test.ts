@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { freezeForReuse, stringifyReusing } from '../../../src/injection/reusableJson';
+import { freezeForReuse, stringifyOperations, stringifyReusing } from '../../../src/injection/reusableJson';
 
 test('writes exactly what JSON.stringify writes, with and without reused parts, the second time too', () => {
   fc.assert(
@@ -11,6 +11,24 @@ test('writes exactly what JSON.stringify writes, with and without reused parts, 
       expect(stringifyReusing(patch)).toBe(JSON.stringify(patch));
     }),
   );
+});
+
+test('writes a patch exactly as JSON.stringify does, whatever its values', () => {
+  fc.assert(
+    fc.property(
+      fc.array(fc.record({ op: fc.constantFrom('add', 'test'), path: fc.string(), value: fc.jsonValue() })),
+      fc.jsonValue(),
+      (operations, shared) => {
+        freezeForReuse(shared);
+        const patch = [...operations, { op: 'add', path: '/spec/volumes/-', value: shared }];
+        expect(stringifyOperations(patch)).toBe(JSON.stringify(patch));
+        expect(stringifyOperations(patch)).toBe(JSON.stringify(patch));
+      },
+    ),
+  );
+  // A value JSON.stringify leaves out takes its key with it.
+  const odd = [{ op: 'add', path: '/a', value: undefined }];
+  expect(stringifyOperations(odd)).toBe(JSON.stringify(odd));
 });
 
 test('leaves what is not plain JSON data to JSON.stringify', () => {
