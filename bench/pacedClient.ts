@@ -78,7 +78,10 @@ class Connection {
       const length = /\r\ncontent-length:\s*(\d+)/i.exec(head);
       // Every answer of these servers has a Content-Length; anything else counts as a failure.
       this.expected = length ? end + 4 + Number(length[1]) : Number.POSITIVE_INFINITY;
-      if (!length) return this.fail();
+      if (!length) {
+        this.fail();
+        return;
+      }
     }
     if (this.buffer.length < this.expected) return;
     this.buffer = this.buffer.subarray(this.expected);

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { STATUS_ANNOTATION } from '../src/annotations';
 import { type FlagSpec, helpText, parseFlags, UsageError } from '../src/cli/flags';
 import { pointerOf } from '../src/injection/pointer';
+import { deployedNodeFlags, startStubApiServer } from './deployed';
 import { closedLoop, type LoadResult, openLoop, summarize } from './load';
 import type { PacedResult } from './pacedClient';
 import { ONE_TEMPLATE, sizedWorkload, standardWorkloads, type Workload } from './pods';
@@ -30,8 +31,6 @@ import { prepareTemplateDirs } from './templates';
 const SECTIONS = ['load', 'logging', 'catalog', 'rate', 'memory', 'servertime'] as const;
 type Section = (typeof SECTIONS)[number];
 const CATALOG_SIZES = [1, 50, 500];
-/** The V8 setting the memory section tries: young generation semi-spaces of 2 MiB instead of 16. */
-const SMALL_YOUNG_GENERATION = '--max-semi-space-size=2';
 
 const FLAGS: readonly FlagSpec[] = [
   { name: 'quick', kind: 'boolean', description: 'Short cells and one round (under a minute), for CI' },
@@ -292,12 +291,14 @@ async function webhook(
   templatesDir: string,
   logLevel: 'warn' | 'info',
   extraNodeFlags: readonly string[] = [],
+  kubeconfig?: string,
 ) {
   const server = await startWebhook({
     name,
     templatesDir,
     certs: ctx.certs,
     logLevel,
+    ...(kubeconfig ? { kubeconfig } : {}),
     workDir: ctx.workDir,
     nodeFlags: [...ctx.settings.webhookNodeFlags, ...extraNodeFlags],
     ...(ctx.settings.profileDir ? { cpuProfileDir: ctx.settings.profileDir } : {}),
@@ -385,19 +386,26 @@ async function runCatalogSection(ctx: Context, w: Workload) {
 }
 
 /**
- * Peak RSS of fresh webhooks taken through every workload, with the node flags of the run and
- * with a small young generation as well: V8 grows its semi-spaces to 16 MiB each under load,
- * which is most of the difference between idle and loaded RSS.
+ * Peak RSS of fresh webhooks taken through every workload: with default V8 settings, with the
+ * NODE_OPTIONS of the shipped Deployment, and as deployed (those flags and `--kubernetes on`,
+ * against a stand-in API server). Under load V8 grows its young generation to 16 MiB semi-spaces
+ * (Node 20; more on Node 24), most of the difference between idle and loaded RSS.
  */
 async function runMemorySection(ctx: Context, workloads: readonly Workload[]) {
-  const variants = [[], [SMALL_YOUNG_GENERATION]];
+  const deployedFlags = deployedNodeFlags();
+  const api = await startStubApiServer(ctx.workDir);
+  const variants = [
+    { label: 'files, default V8', flags: [] as string[] },
+    { label: 'files, deployed NODE_OPTIONS', flags: deployedFlags },
+    { label: 'as deployed (+ cluster watch)', flags: deployedFlags, kubeconfig: api.kubeconfig },
+  ];
   const servers: BenchServer[] = [];
   try {
-    for (const [i, flags] of variants.entries()) {
-      servers.push(await webhook(ctx, `webhook-memory-${i}`, ctx.templates.examples, 'info', flags));
+    for (const [i, v] of variants.entries()) {
+      servers.push(await webhook(ctx, `webhook-memory-${i}`, ctx.templates.examples, 'info', v.flags, v.kubeconfig));
     }
     const idle = servers.map((s) => peakRssSinceStart(s.pid));
-    progress(ctx.settings, `memory: ${workloads.length} workloads, default V8 settings and ${SMALL_YOUNG_GENERATION}`);
+    progress(ctx.settings, `memory: ${workloads.length} workloads, ${variants.map((v) => v.label).join('; ')}`);
     const cpu: Array<Record<string, number>> = servers.map(() => ({}));
     const rss: Array<Record<string, number>> = servers.map(() => ({}));
     for (const [i, w] of workloads.entries()) {
@@ -408,8 +416,10 @@ async function runMemorySection(ctx: Context, workloads: readonly Workload[]) {
       });
     }
     return {
-      rows: servers.map((_, v) => ({
-        nodeFlags: [...ctx.settings.webhookNodeFlags, ...(variants[v] as string[])].join(' ') || '(none)',
+      rows: variants.map((variant, v) => ({
+        label: variant.label,
+        nodeFlags: [...ctx.settings.webhookNodeFlags, ...variant.flags].join(' ') || '(none)',
+        kubernetes: variant.kubeconfig !== undefined,
         idleRssMiB: (idle[v] as number) / 2 ** 20,
         peakRssMiB: Math.max(...Object.values(rss[v] as Record<string, number>)),
         peakRssMiBByWorkload: rss[v] as Record<string, number>,
@@ -418,6 +428,7 @@ async function runMemorySection(ctx: Context, workloads: readonly Workload[]) {
     };
   } finally {
     await stopServers(ctx, servers);
+    await api.stop();
   }
 }
 

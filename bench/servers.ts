@@ -167,6 +167,8 @@ export interface WebhookOptions {
   readonly main?: string;
   /** Node or V8 flags for the server process, e.g. --max-semi-space-size=2. */
   readonly nodeFlags?: readonly string[];
+  /** Watch this cluster (`--kubernetes on --kubeconfig FILE`) instead of `--kubernetes off`. */
+  readonly kubeconfig?: string;
 }
 
 /** The webhook through its real entrypoint, `sidecar-injector serve`. */
@@ -181,8 +183,7 @@ export async function startWebhook(options: WebhookOptions): Promise<BenchServer
     String(port),
     '--metrics-port',
     String(metricsPort),
-    '--kubernetes',
-    'off',
+    ...(options.kubeconfig ? ['--kubernetes', 'on', '--kubeconfig', options.kubeconfig] : ['--kubernetes', 'off']),
     '--tls-cert',
     options.certs.cert,
     '--tls-key',

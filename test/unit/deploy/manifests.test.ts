@@ -157,6 +157,15 @@ describe('base', () => {
     expect(container.resources.limits).toEqual({ cpu: expect.any(String), memory: expect.any(String) });
   });
 
+  test("V8's heap is bounded inside the memory limit, young generation included", () => {
+    // Unbounded, Node 24 grew to 200-300 MiB under load (npm run bench -- --only memory).
+    const env = container.env as Array<{ name: string; value?: string }>;
+    const flags = (env.find((e) => e.name === 'NODE_OPTIONS')?.value ?? '').split(' ');
+    const mebibytes = (flag: string) => Number(flags.find((f) => f.startsWith(`${flag}=`))?.split('=')[1]);
+    const limitMiB = Number(/^(\d+)Mi$/.exec(container.resources.limits.memory)?.[1]);
+    expect(mebibytes('--max-old-space-size') + 3 * mebibytes('--max-semi-space-size')).toBeLessThan(limitMiB / 1.5);
+  });
+
   test('serves HTTPS on 8443 with probes on /readyz and /healthz, and metrics on 9090', () => {
     expect(container.ports).toEqual([
       { name: 'https', containerPort: 8443, protocol: 'TCP' },
