@@ -1,46 +1,24 @@
 // SIGTERM on the built binary: not ready, in-flight requests finish, idle keep-alive connections
 // are closed, new connections are refused, exit code 0.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { connect as tcpConnect } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { connect, type TLSSocket } from 'node:tls';
-import { makeCertificate } from './support/certs';
-import { type ServeProcess, spawnServe } from './support/child';
+import { type ReadyServe, spawnReadyServe } from './support/child';
 import { metricValue } from './support/http';
 import { pod, review } from './support/reviews';
-import { eventually, TEST_TEMPLATES } from './support/server';
+import { eventually } from './support/server';
 
-const pair = makeCertificate('shutdown');
-let dir: string;
-let serve: ServeProcess;
-let port: number;
-let metricsPort: number;
+let server: ReadyServe;
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'si-shutdown-'));
-  writeFileSync(join(dir, 'tls.crt'), pair.cert);
-  writeFileSync(join(dir, 'tls.key'), pair.key);
-  writeFileSync(join(dir, 'templates.yaml'), TEST_TEMPLATES);
-  serve = spawnServe([
-    ...['--port', '0', '--metrics-port', '0', '--bind-address', '127.0.0.1', '--kubernetes', 'off'],
-    ...['--tls-cert', join(dir, 'tls.crt'), '--tls-key', join(dir, 'tls.key'), '--templates-dir', dir],
-    ...['--shutdown-timeout', '20'],
-  ]);
-  const listening = await serve.waitForLog((l) => typeof l.webhook === 'string');
-  port = Number(new URL(listening.webhook).port);
-  metricsPort = Number(new URL(listening.metrics).port);
-  await serve.waitForLog((l) => l.msg === 'templates loaded; ready');
+  server = await spawnReadyServe(['--shutdown-timeout', '20']);
 }, 20_000);
 
-afterAll(() => {
-  serve?.kill();
-  rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => server?.cleanup());
 
 function open(): Promise<TLSSocket> {
   return new Promise((resolve, reject) => {
-    const socket = connect({ host: '127.0.0.1', port, ca: pair.cert, servername: 'localhost' }, () => resolve(socket));
+    const { port, cert } = server;
+    const socket = connect({ host: '127.0.0.1', port, ca: cert, servername: 'localhost' }, () => resolve(socket));
     socket.once('error', reject);
   });
 }
@@ -56,7 +34,7 @@ function received(socket: TLSSocket): { sofar(): string; closed: Promise<string>
 
 const tcpRefused = () =>
   new Promise<boolean | undefined>((resolve) => {
-    const socket = tcpConnect({ host: '127.0.0.1', port });
+    const socket = tcpConnect({ host: '127.0.0.1', port: server.port });
     socket.once('connect', () => {
       socket.destroy();
       resolve(undefined);
@@ -82,10 +60,11 @@ test('SIGTERM with a request in flight and an idle keep-alive connection', async
   );
   await eventually(
     async () =>
-      (await metricValue(metricsPort, 'sidecar_injector_admission_requests_in_flight')) === 1 ? true : undefined,
+      (await metricValue(server.metricsPort, 'sidecar_injector_admission_requests_in_flight')) === 1 ? true : undefined,
     'the slow request to be in flight',
   );
 
+  const { serve } = server;
   serve.child.kill('SIGTERM');
   await serve.waitForLog((l) => l.msg === 'shutting down: finishing in-flight requests');
 
