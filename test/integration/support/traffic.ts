@@ -35,6 +35,8 @@ export interface TrafficOptions {
   readonly check?: (response: Record<string, unknown>) => string;
   /** Each loop ends at its first refused connection (the server is going away). */
   readonly endOnRefusal?: boolean;
+  /** Pause of each loop between attempts, ms (default none: as fast as answers come). */
+  readonly pauseMs?: number;
 }
 
 export interface Traffic {
@@ -70,6 +72,7 @@ export function startTraffic(options: TrafficOptions): Traffic {
       const outcome = await attempt(options, fresh ? undefined : pooled, outcomes.length);
       record(outcome);
       if (outcome.kind === 'refused' && options.endOnRefusal) return;
+      if (options.pauseMs) await new Promise((resolve) => setTimeout(resolve, options.pauseMs));
     }
   };
   const loops = [
