@@ -137,9 +137,12 @@ function attempt(options: TrafficOptions, agent: Agent | undefined, startedAfter
       },
     );
     req.on('socket', (socket) => {
-      socket.once('secureConnect', () => {
+      const readPeer = () => {
         peer = String((socket as TLSSocket).getPeerCertificate()?.subject?.CN ?? '');
-      });
+      };
+      // A pooled socket was connected by an earlier attempt: a listener for it would never fire.
+      if (socket.connecting) socket.once('secureConnect', readPeer);
+      else readPeer();
     });
     req.on('error', (error: NodeJS.ErrnoException) => {
       if (answered) return done('failed', `half an answer: ${error.message}`);
