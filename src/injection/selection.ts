@@ -75,7 +75,8 @@ function indexOf(automatic: readonly CompiledTemplate[]): AutomaticIndex {
   automatic.forEach((template, position) => {
     const [key] = requiredLabelKeys(template.spec.selector?.podSelector);
     if (key === undefined) always.push(position);
-    else byKey.set(key, [...(byKey.get(key) ?? []), position]);
+    else if (byKey.has(key)) byKey.get(key)?.push(position);
+    else byKey.set(key, [position]);
   });
   index = { always, byKey };
   indexes.set(automatic, index);
