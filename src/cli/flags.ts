@@ -101,3 +101,11 @@ export function parseByteSize(text: string, flag: string): number {
   const unit = { Ki: 1024, Mi: 1024 ** 2, Gi: 1024 ** 3, K: 1e3, M: 1e6, G: 1e9 }[match[2] ?? ''] ?? 1;
   return Number(match[1]) * unit;
 }
+
+/** Where templates come from: shared by serve, render and validate. */
+export const TEMPLATES_DIR_FLAG: FlagSpec = {
+  name: 'templates-dir',
+  kind: 'list',
+  description: 'Directory (or file) of SidecarTemplate YAML/JSON; repeatable',
+  defaultText: "the package's deploy/templates",
+};

@@ -11,19 +11,12 @@ import { parseDocuments } from '../templates/documents';
 import { loadTemplatePaths } from '../templates/fileSource';
 import { type Labels, labelKeyProblem, labelValueProblem } from '../templates/labelSelector';
 import { locatePodTemplate, SUPPORTED_KINDS, UnsupportedWorkload } from '../workloads/podTemplate';
-import { type FlagSpec, helpText, parseFlags, UsageError } from './flags';
+import { type FlagSpec, helpText, parseFlags, TEMPLATES_DIR_FLAG, UsageError } from './flags';
 import { type CliIO, readAll } from './io';
 import { defaultTemplatesDir } from './packageRoot';
 
 export const OUTPUTS = ['yaml', 'json', 'patch'] as const;
 type Output = (typeof OUTPUTS)[number];
-
-export const TEMPLATES_DIR_FLAG: FlagSpec = {
-  name: 'templates-dir',
-  kind: 'list',
-  description: 'Directory (or file) of SidecarTemplate YAML/JSON; repeatable',
-  defaultText: "the package's deploy/templates",
-};
 
 const FLAGS: readonly FlagSpec[] = [
   {

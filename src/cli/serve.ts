@@ -16,9 +16,16 @@ import {
   startServer,
 } from '../server/start';
 import { FileTemplateSource } from '../templates/fileSource';
-import { type FlagSpec, type FlagValues, helpText, parseByteSize, parseFlags, UsageError } from './flags';
+import {
+  type FlagSpec,
+  type FlagValues,
+  helpText,
+  parseByteSize,
+  parseFlags,
+  TEMPLATES_DIR_FLAG,
+  UsageError,
+} from './flags';
 import { defaultTemplatesDir } from './packageRoot';
-import { TEMPLATES_DIR_FLAG } from './render';
 
 export const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
 

@@ -1,10 +1,9 @@
 // `sidecar-injector validate`: the checks the server makes when it loads templates, run ahead of
 // time (CI, pre-commit), with one `file: name: problem` line per problem.
 import { loadTemplatePaths } from '../templates/fileSource';
-import { type FlagSpec, helpText, parseFlags } from './flags';
+import { type FlagSpec, helpText, parseFlags, TEMPLATES_DIR_FLAG } from './flags';
 import type { CliIO } from './io';
 import { defaultTemplatesDir } from './packageRoot';
-import { TEMPLATES_DIR_FLAG } from './render';
 
 const FLAGS: readonly FlagSpec[] = [TEMPLATES_DIR_FLAG];
 

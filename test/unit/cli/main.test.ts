@@ -1,4 +1,6 @@
-import { readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cli } from './support';
 
@@ -70,5 +72,26 @@ describe('the sidecar-injector command', () => {
     expect(readFileSync(join(__dirname, '../../../src/cli/main.ts'), 'utf8').split('\n')[0]).toBe(
       '#!/usr/bin/env node',
     );
+  });
+
+  it('loads only the command it runs: serve leaves out the certificate library and render', () => {
+    // The built binary (npm test builds first), preloaded with a file that lists the modules it loaded.
+    const dir = mkdtempSync(join(tmpdir(), 'loaded-'));
+    const preload = join(dir, 'list.js');
+    writeFileSync(preload, "process.on('exit', () => process.stderr.write(Object.keys(require.cache).join('\\n')));");
+    const main = join(__dirname, '../../../dist/src/cli/main.js');
+    const loaded = (command: string) => {
+      const run = spawnSync(process.execPath, ['--require', preload, main, command, '--help'], { encoding: 'utf8' });
+      expect(run.status).toBe(0);
+      return run.stderr;
+    };
+    try {
+      const serve = loaded('serve');
+      expect(serve).toMatch(/dist\/src\/cli\/serve\.js/);
+      expect(serve).not.toMatch(/@peculiar\/x509|dist\/src\/cli\/(certs|render|validate)\.js/);
+      expect(loaded('certs')).toMatch(/@peculiar\/x509/);
+    } finally {
+      rmSync(dir, { recursive: true });
+    }
   });
 });
