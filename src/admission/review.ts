@@ -1,5 +1,6 @@
 // The AdmissionReview v1 envelope: the only place that knows its wire format. The request is
-// read, never rewritten: `request.object` reaches the injector exactly as the API server sent it.
+// read, never rewritten: `request.object` reaches the injector as the API server sent it, but for
+// its managedFields, which are parsed as null (reviewJson.ts: the injector never reads them).
 export const ADMISSION_API_VERSION = 'admission.k8s.io/v1';
 export const ADMISSION_REVIEW_KIND = 'AdmissionReview';
 

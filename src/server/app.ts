@@ -1,6 +1,6 @@
 // The webhook's HTTP surface as a fastify app (routes and hooks; the caller listens). The body of
 // POST /mutate is read as bytes whatever its content type and parsed here, so fastify's Ajv
-// never touches it and the pod reaches the injector exactly as sent.
+// never touches it and the pod reaches the injector as sent (but for managedFields, see reviewJson).
 import type { ServerOptions } from 'node:https';
 import type { TLSSocket } from 'node:tls';
 import fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, LogController } from 'fastify';
@@ -8,6 +8,7 @@ import type { Logger } from 'pino';
 import { admit, podIdentity } from '../admission/admit';
 import type { AdmissionDeps } from '../admission/decide';
 import { reviewText } from '../admission/response';
+import { parseReviewBody } from '../admission/reviewJson';
 import { type AdmissionRecord, logAdmission } from './admissionLog';
 import { failureStatus, HttpProblem, httpStatusOf } from './httpErrors';
 import type { Metrics } from './metrics';
@@ -157,7 +158,7 @@ type Parsed = { ok: true; value: unknown } | { ok: false; message: string };
 function parseJson(body: unknown): Parsed {
   if (!Buffer.isBuffer(body) || body.length === 0) return { ok: false, message: 'the request body is empty' };
   try {
-    return { ok: true, value: JSON.parse(body.toString('utf8')) };
+    return { ok: true, value: parseReviewBody(body) };
   } catch (error) {
     return { ok: false, message: `the request body is not JSON: ${(error as Error).message}` };
   }

@@ -13,6 +13,13 @@ afterAll(() => t.close());
 const send = (body: string | Buffer, headers: Record<string, string | undefined> = {}, path = '/mutate') =>
   call(t.port, path, { method: 'POST', body, headers, ca: t.ca });
 const admit = (body: unknown, path = '/mutate') => postJson(t.port, body, t.ca, path);
+/** The pod with the managedFields the API server adds (the webhook checks them but never builds them). */
+function withManagedFields<T extends { metadata: object }>(object: T): T & { metadata: { managedFields: unknown } } {
+  const managedFields = [
+    { manager: 'kubectl', operation: 'Update', fieldsType: 'FieldsV1', fieldsV1: { 'f:metadata': {}, 'f:spec': {} } },
+  ];
+  return { ...object, metadata: { ...object.metadata, managedFields } };
+}
 const requests = (result: string) =>
   metricValue(t.metricsPort, 'sidecar_injector_admission_requests_total', { result });
 
@@ -33,6 +40,14 @@ describe('injection', () => {
     const patched = patchedPod(object, response);
     expect(containerNames(patched)).toEqual(['app', 'log-shipper']);
     expect(patched.metadata.annotations?.['sidecar.injector.dev/status']).toContain('log-shipper');
+  });
+
+  test('a pod with managedFields is injected, and the patch applies to it as sent', async () => {
+    const object = withManagedFields(pod({ annotations: { 'sidecar.injector.dev/inject': 'log-shipper' } }));
+    const { response } = (await admit(review(object))).json;
+    const patched = patchedPod(object, response);
+    expect(containerNames(patched)).toEqual(['app', 'log-shipper']);
+    expect(patched.metadata).toMatchObject({ managedFields: object.metadata.managedFields });
   });
 
   test('a pod with only generateName in a namespace given by request.namespace is injected', async () => {
@@ -150,6 +165,11 @@ describe('bad requests get 400 with a message, and the server stays up', () => {
       /uid/,
     ],
     ['an empty uid', JSON.stringify(review(pod(), { uid: '' })), /uid/],
+    [
+      'invalid JSON in managedFields, which is never built',
+      JSON.stringify(review(withManagedFields(pod()))).replace('"f:spec":{}', '"f:spec":{},'),
+      /not JSON/,
+    ],
   ];
   test.each(cases)('%s', async (_name, body, message) => {
     const before = await requests('invalid');
