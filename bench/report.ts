@@ -147,7 +147,7 @@ export function judgeTargets(report: Omit<Report, 'targets'>): Target[] {
       manyEnv?.injectAndEncode.p50,
       (v) => v <= 2,
       `${fixed(manyEnv?.injectAndEncode.p50, 3)} ms (p99 ${fixed(manyEnv?.injectAndEncode.p99, 3)}; ` +
-        `with JSON.parse ${fixed(manyEnv?.wholeHandler.p50, 3)})`,
+        `with parsing ${fixed(manyEnv?.wholeHandler.p50, 3)})`,
     ),
     target('peak RSS of the webhook under load', '<= 100 MiB', peakRss, (v) => v <= 100, `${fixed(peakRss, 1)} MiB`),
     ...(report.memory?.rows.slice(1) ?? []).map((row) =>
@@ -326,7 +326,7 @@ export function formatReport(report: Report): string {
   if (report.serverTime.length > 0) {
     out.push(
       '',
-      'Server time in-process (no network), ms: inject() + base64 JSON patch; whole handler = JSON.parse + admit + JSON.stringify',
+      'Server time in-process (no network), ms: inject() + base64 JSON patch; whole handler = parse + admit + answer JSON',
       table(
         ['workload', 'bytes', 'iterations', 'inject+encode p50', 'p99', 'whole handler p50', 'p99'],
         report.serverTime.map((s) => [
