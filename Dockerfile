@@ -10,6 +10,7 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
 COPY . .
+# The build compiles with tsc and bundles client-node into dist/vendor (esbuild, a dev dependency).
 RUN npm run build && npm prune --omit=dev --no-audit --no-fund
 
 FROM gcr.io/distroless/nodejs24-debian12:nonroot

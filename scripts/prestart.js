@@ -8,6 +8,7 @@ const { join } = require('node:path');
 
 const root = join(__dirname, '..');
 const main = join(root, 'dist', 'src', 'cli', 'main.js');
+const clientNodeBundle = join(root, 'dist', 'vendor', 'client-node.js');
 const certificate = join(root, 'certs', 'tls.crt');
 
 /** Newest modification time of the files below `path` (or of `path` itself). */
@@ -29,10 +30,13 @@ function run(command, args, options = {}) {
 }
 
 const sources = ['src', 'tsconfig.json', 'tsconfig.build.json'].map((p) => join(root, p)).filter(existsSync);
-const stale = !existsSync(main) || Math.max(...sources.map(newestMtime)) > statSync(main).mtimeMs;
+const stale =
+  !existsSync(main) || !existsSync(clientNodeBundle) || Math.max(...sources.map(newestMtime)) > statSync(main).mtimeMs;
 if (stale) {
-  process.stderr.write('prestart: building (npx tsc -p tsconfig.build.json)\n');
+  // What `npm run build` does, without npm's own start-up.
+  process.stderr.write('prestart: building (tsc, then the client-node bundle)\n');
   run('npx', ['tsc', '-p', 'tsconfig.build.json'], { shell: process.platform === 'win32' });
+  run(process.execPath, [join(__dirname, 'bundle-client-node.js')]);
 }
 
 if (!existsSync(certificate)) {

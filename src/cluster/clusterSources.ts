@@ -1,16 +1,10 @@
 // Wires the Kubernetes sources: SidecarTemplate and Namespace watches, and the server version
 // that decides `mode: Auto`. Requests never wait on any of this; readiness does.
-import {
-  CoreV1Api,
-  CustomObjectsApi,
-  type KubeConfig,
-  type KubernetesObject,
-  makeInformer,
-  VersionApi,
-} from '@kubernetes/client-node';
+import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import type { Catalog } from '../templates/catalog';
 import { API_VERSION, GROUP, PLURAL, VERSION } from '../templates/sidecarTemplate';
+import { clientNode } from './clientNode';
 import { ClusterTemplates, type TemplateProblem } from './clusterTemplates';
 import { WatchedNamespaceLabels } from './namespaceInformer';
 import { parseServerVersion, type ServerVersion } from './nativeSidecars';
@@ -28,7 +22,7 @@ export interface ClusterSourceOptions {
 type Lister = () => Promise<{ items: KubernetesObject[]; metadata?: { resourceVersion?: string } }>;
 
 function informerFor(kc: KubeConfig, path: string, list: Lister): InformerLike<KubernetesObject> {
-  return makeInformer(kc, path, list as never);
+  return clientNode().makeInformer(kc, path, list as never);
 }
 
 /**
@@ -45,8 +39,8 @@ export class KubernetesSources {
   constructor(private readonly options: ClusterSourceOptions) {
     const { kubeConfig: kc, logger } = options;
     const templates = new ClusterTemplates(options.catalog, options.onTemplateProblem);
-    const custom = kc.makeApiClient(CustomObjectsApi);
-    const core = kc.makeApiClient(CoreV1Api);
+    const custom = kc.makeApiClient(clientNode().CustomObjectsApi);
+    const core = kc.makeApiClient(clientNode().CoreV1Api);
     const watch = (
       resource: string,
       path: string,
@@ -96,7 +90,7 @@ export class KubernetesSources {
     const { kubeConfig, logger } = this.options;
     for (let attempt = 0; !this.stopped; attempt++) {
       try {
-        const info = await kubeConfig.makeApiClient(VersionApi).getCode();
+        const info = await kubeConfig.makeApiClient(clientNode().VersionApi).getCode();
         this.version = parseServerVersion(info.major, info.minor);
         logger.info({ gitVersion: info.gitVersion }, 'Kubernetes API server version');
         return;
