@@ -263,6 +263,16 @@ function pod(lib: Library) {
             }),
             { maxLength: 1 },
           ),
+          // Checked but never built by the server's parser: it must agree with JSON.parse on it.
+          managedFields: fc.array(
+            fc.record({
+              manager: fc.constantFrom('kube-controller-manager', 'kubectl'),
+              operation: fc.constant('Update'),
+              fieldsType: fc.constant('FieldsV1'),
+              fieldsV1: fc.jsonValue({ maxDepth: 4 }),
+            }),
+            { maxLength: 2 },
+          ),
         },
         { requiredKeys: ['annotations'] },
       ),
@@ -391,6 +401,8 @@ const POD_FIELDS: Path[] = [
   ['metadata', 'ownerReferences'],
   ['metadata', 'ownerReferences', 0],
   ['metadata', 'ownerReferences', 0, 'kind'],
+  ['metadata', 'managedFields'],
+  ['metadata', 'managedFields', 0],
   ['spec'],
   ['spec', 'hostNetwork'],
   ['spec', 'containers'],
