@@ -201,11 +201,28 @@ export function selectSources(options: ServeOptions, context: SourceContext): So
   };
 }
 
-export function serveLogger(level: string): Logger {
+/** What the log buffer may hold while stdout does not drain: about 50,000 admission lines. */
+export const LOG_BUFFER_BYTES = 16 * 1024 * 1024;
+
+export interface ServeLogger {
+  readonly logger: Logger;
+  /** Lines dropped so far because the buffer was full. */
+  droppedLines(): number;
+}
+
+export function serveLogger(level: string, fd = 1, bufferBytes = LOG_BUFFER_BYTES): ServeLogger {
   // Written asynchronously: a synchronous write per admission line cost 10-20 % of throughput at
   // info (npm run bench -- --only logging). Lines written while one write is pending go out
-  // together; pino flushes what is left synchronously when the process exits.
-  return pino({ level, base: { component: 'sidecar-injector' } }, pino.destination({ dest: 1, sync: false }));
+  // together; pino flushes what is left synchronously when the process exits. If stdout stops
+  // draining (a stuck log pipe), the buffer stops at `bufferBytes` and later lines are dropped
+  // and counted (sidecar_injector_log_lines_dropped_total) rather than filling the memory limit.
+  const destination = pino.destination({ dest: fd, sync: false, maxLength: bufferBytes });
+  let dropped = 0;
+  destination.on('drop', () => dropped++);
+  return {
+    logger: pino({ level, base: { component: 'sidecar-injector' } }, destination),
+    droppedLines: () => dropped,
+  };
 }
 
 export async function runServe(argv: readonly string[], env: NodeJS.ProcessEnv): Promise<number> {
@@ -215,12 +232,12 @@ export async function runServe(argv: readonly string[], env: NodeJS.ProcessEnv):
     return 0;
   }
   const options = serveOptions(values, env);
-  const logger = serveLogger(options.logLevel);
+  const { logger, droppedLines } = serveLogger(options.logLevel);
 
   const stop = waitForStopSignal();
   let server: RunningServer;
   try {
-    server = await serve(options, logger);
+    server = await serve(options, logger, { droppedLogLines: droppedLines });
   } catch (error) {
     stop.cancel();
     if (!(error instanceof StartupError)) throw error;
@@ -237,7 +254,7 @@ export async function runServe(argv: readonly string[], env: NodeJS.ProcessEnv):
 export function serve(
   options: ServeOptions,
   logger: Logger,
-  tuning: Pick<ServerConfig, 'certificatePollIntervalMs'> = {},
+  tuning: Pick<ServerConfig, 'certificatePollIntervalMs' | 'droppedLogLines'> = {},
 ): Promise<RunningServer> {
   logger.info(
     {

@@ -56,7 +56,27 @@ export class Metrics {
     registers: [this.registry],
   });
 
-  constructor(options: { processMetrics?: boolean } = {}) {
+  /** Log lines dropped because stdout did not drain and the log buffer was full (see serveLogger). */
+  readonly logLinesDropped: Counter;
+
+  /** `droppedLogLines`: the log destination's own count, read when scraped (the logger exists first). */
+  constructor(options: { processMetrics?: boolean; droppedLogLines?: () => number } = {}) {
+    const dropped = options.droppedLogLines;
+    let counted = 0;
+    this.logLinesDropped = new Counter({
+      name: `${PREFIX}log_lines_dropped_total`,
+      help: 'Log lines dropped because stdout did not keep up and the log buffer was full.',
+      registers: [this.registry],
+      ...(dropped
+        ? {
+            collect() {
+              const now = dropped();
+              this.inc(now - counted);
+              counted = now;
+            },
+          }
+        : {}),
+    });
     // Every result is shown from the start, so that rate() and alerts work before the first event.
     for (const result of ADMISSION_RESULTS) this.admissionRequests.labels(result);
     for (const result of ['success', 'failure']) this.certificateReloads.labels(result);

@@ -52,6 +52,8 @@ export interface ServerConfig {
   readonly logger: Logger;
   readonly sources: (context: SourceContext) => Sources | Promise<Sources>;
   readonly certificatePollIntervalMs?: number;
+  /** How many log lines the logger's destination has dropped so far (a metric). */
+  readonly droppedLogLines?: () => number;
 }
 
 export interface RunningServer {
@@ -72,7 +74,7 @@ export const SOURCE_PRECEDENCE = ['cluster', 'files'];
 
 export async function startServer(config: ServerConfig): Promise<RunningServer> {
   const { logger } = config;
-  const metrics = new Metrics();
+  const metrics = new Metrics(config.droppedLogLines ? { droppedLogLines: config.droppedLogLines } : {});
   const readiness = new Readiness(['certificates', 'templates']);
 
   const catalog = new Catalog(SOURCE_PRECEDENCE);
