@@ -74,7 +74,6 @@ e2eTest('an invalid edit that the CRD schema accepts keeps the last good version
     source: 'cluster',
   });
   // An undeclared placeholder: a string to the CRD schema, an error to the webhook's validation.
-  // biome-ignore lint/suspicious/noTemplateCurlyInString: a SidecarTemplate placeholder
   await env.kube.apply(liveTemplate('example.com/live:3', ['--level=${params.undeclared}']));
   const problem = await env.injector.waitForLog('the invalid edit to be reported', (l) =>
     String(l.msg).startsWith(`SidecarTemplate/${NAME} is invalid`),

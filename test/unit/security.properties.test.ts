@@ -33,7 +33,6 @@ const HOSTILE = fc.oneof(
   fc.constantFrom(
     'x", "privileged": true, "y": "',
     "a'\n- name: evil\n  image: evil:latest\n  securityContext: {privileged: true}",
-    // biome-ignore lint/suspicious/noTemplateCurlyInString: a placeholder in a value is the attack
     '${params.message}${params.config-map}',
     '$${x}',
     '{{ .Values.image }}',

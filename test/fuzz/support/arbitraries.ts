@@ -35,9 +35,7 @@ const HOSTILE_FRAGMENTS = [
   '\t',
   '\u0000',
   '\u001b[31m',
-  // biome-ignore lint/suspicious/noTemplateCurlyInString: a placeholder in a value is the attack
   '${params.log-path}',
-  // biome-ignore lint/suspicious/noTemplateCurlyInString: a placeholder in a value is the attack
   '${params.x}',
   '${',
   '$${',

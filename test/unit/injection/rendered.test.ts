@@ -7,7 +7,6 @@ const withParameter = compiled(
       { name: 'port', type: 'integer', default: 8080 },
       { name: 'path', default: '/data' },
     ],
-    // biome-ignore lint/suspicious/noTemplateCurlyInString: SidecarTemplate placeholders
     containers: [{ name: 't', image: 'x:1', args: ['--port=${params.port}', '${params.path}'] }],
   }),
 );
