@@ -1,7 +1,6 @@
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { modulesLoadedBy } from '../../support/loadedModules';
 import { cli } from './support';
 
 describe('the sidecar-injector command', () => {
@@ -75,23 +74,11 @@ describe('the sidecar-injector command', () => {
   });
 
   it('loads only the command it runs: serve leaves out the certificate library and render', () => {
-    // The built binary (npm test builds first), preloaded with a file that lists the modules it loaded.
-    const dir = mkdtempSync(join(tmpdir(), 'loaded-'));
-    const preload = join(dir, 'list.js');
-    writeFileSync(preload, "process.on('exit', () => process.stderr.write(Object.keys(require.cache).join('\\n')));");
+    // The built binary (npm test builds first).
     const main = join(__dirname, '../../../dist/src/cli/main.js');
-    const loaded = (command: string) => {
-      const run = spawnSync(process.execPath, ['--require', preload, main, command, '--help'], { encoding: 'utf8' });
-      expect(run.status).toBe(0);
-      return run.stderr;
-    };
-    try {
-      const serve = loaded('serve');
-      expect(serve).toMatch(/dist\/src\/cli\/serve\.js/);
-      expect(serve).not.toMatch(/@peculiar\/x509|dist\/src\/cli\/(certs|render|validate)\.js/);
-      expect(loaded('certs')).toMatch(/@peculiar\/x509/);
-    } finally {
-      rmSync(dir, { recursive: true });
-    }
+    const serve = modulesLoadedBy([main, 'serve', '--help']).join('\n');
+    expect(serve).toMatch(/dist\/src\/cli\/serve\.js/);
+    expect(serve).not.toMatch(/@peculiar\/x509|dist\/src\/cli\/(certs|render|validate)\.js/);
+    expect(modulesLoadedBy([main, 'certs', '--help']).join('\n')).toMatch(/@peculiar\/x509/);
   });
 });
