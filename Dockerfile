@@ -10,7 +10,8 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
 COPY . .
-# The build compiles with tsc and bundles client-node into dist/vendor (esbuild, a dev dependency).
+# The build compiles with tsc and bundles client-node into dist/vendor with its licences (esbuild;
+# both are dev dependencies, so the prune leaves only the server's own runtime packages).
 RUN npm run build && npm prune --omit=dev --no-audit --no-fund
 
 FROM gcr.io/distroless/nodejs24-debian12:nonroot

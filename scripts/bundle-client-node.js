@@ -1,13 +1,16 @@
 #!/usr/bin/env node
 // Bundles the parts of @kubernetes/client-node the webhook uses into dist/vendor/client-node.js,
-// minified (see src/cluster/clientNode.ts for why). Run by `npm run build`, after tsc.
+// minified (see src/cluster/clientNode.ts for why). Run by `npm run build`, after tsc. The
+// licence files of every package in the bundle go into dist/vendor/licenses/, since the image
+// ships the bundle instead of the packages (client-node is a dev dependency).
+const { cpSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } = require('node:fs');
 const { join } = require('node:path');
 const { buildSync } = require('esbuild');
 
 const root = join(__dirname, '..');
 const { CLIENT_NODE_EXPORTS, CLIENT_NODE_BUNDLE } = require(join(root, 'dist', 'src', 'cluster', 'clientNode.js'));
 
-buildSync({
+const result = buildSync({
   stdin: {
     contents: `export { ${CLIENT_NODE_EXPORTS.join(', ')} } from '@kubernetes/client-node';`,
     resolveDir: root,
@@ -25,5 +28,28 @@ buildSync({
   // package is the same code.
   alias: { punycode: 'punycode/' },
   outfile: join(root, CLIENT_NODE_BUNDLE),
+  metafile: true,
   logLevel: 'error',
 });
+
+/** node_modules/a/node_modules/@s/b/lib/x.js -> node_modules/a/node_modules/@s/b */
+function packageDirOf(input) {
+  const match = /^(.*node_modules\/(?:@[^/]+\/)?[^/]+)\//.exec(input);
+  return match ? match[1] : undefined;
+}
+
+const licenses = join(root, 'dist', 'vendor', 'licenses');
+rmSync(licenses, { recursive: true, force: true });
+const packages = [...new Set(Object.keys(result.metafile.inputs).map(packageDirOf).filter(Boolean))].sort();
+const index = [];
+for (const dir of packages) {
+  const manifest = JSON.parse(readFileSync(join(root, dir, 'package.json'), 'utf8'));
+  const files = readdirSync(join(root, dir)).filter((f) => /^(licen[cs]e|copying|notice)/i.test(f));
+  const to = join(licenses, `${manifest.name}@${manifest.version}`);
+  mkdirSync(to, { recursive: true });
+  for (const file of files) cpSync(join(root, dir, file), join(to, file));
+  index.push(
+    `${manifest.name}@${manifest.version}\t${manifest.license ?? 'UNKNOWN'}\t${files.join(' ') || '(no licence file)'}`,
+  );
+}
+writeFileSync(join(licenses, 'INDEX.tsv'), `${index.join('\n')}\n`);

@@ -1,5 +1,7 @@
 // The webhook loads client-node from the bundle `npm run build` makes (npm test builds first),
 // which must offer what the package offers for every name the webhook takes from it.
+import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type * as ClientNodePackage from '@kubernetes/client-node';
 import { CLIENT_NODE_BUNDLE, CLIENT_NODE_EXPORTS } from '../../../src/cluster/clientNode';
@@ -36,5 +38,36 @@ describe('client-node, bundled', () => {
     expect(loaded).toContain(join(root, CLIENT_NODE_BUNDLE));
     // Loaded from the package, its entry point would be here (its ES modules are not listed).
     expect(loaded.filter((path) => path.includes('@kubernetes'))).toEqual([]);
+  });
+
+  it('works alone, as in the image where client-node and its dependencies are pruned', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'bundle-alone-'));
+    try {
+      // No node_modules above this directory: anything the bundle still required from a package would fail.
+      const alone = join(dir, 'client-node.js');
+      copyFileSync(join(root, CLIENT_NODE_BUNDLE), alone);
+      const script = [
+        `const k8s = require(${JSON.stringify(alone)});`,
+        'const kc = new k8s.KubeConfig();',
+        "kc.loadFromClusterAndUser({ name: 'c', server: 'https://127.0.0.1:6443' }, { name: 'u', token: 't' });",
+        'const core = kc.makeApiClient(k8s.CoreV1Api);',
+        "k8s.makeInformer(kc, '/api/v1/namespaces', () => core.listNamespace());",
+        'kc.makeApiClient(k8s.CustomObjectsApi); kc.makeApiClient(k8s.VersionApi);',
+      ].join('\n');
+      const loaded = modulesLoadedBy(['-e', script]);
+      expect(loaded.filter((path) => path.includes('node_modules'))).toEqual([]);
+    } finally {
+      rmSync(dir, { recursive: true });
+    }
+  });
+
+  it('ships the licence of every package it contains', () => {
+    const licenses = join(root, 'dist', 'vendor', 'licenses');
+    const index = readFileSync(join(licenses, 'INDEX.tsv'), 'utf8').trim().split('\n');
+    const version = (require('@kubernetes/client-node/package.json') as { version: string }).version;
+    expect(index).toContain(`@kubernetes/client-node@${version}\tApache-2.0\tLICENSE`);
+    expect(readFileSync(join(licenses, `@kubernetes/client-node@${version}`, 'LICENSE'), 'utf8')).toContain(
+      'Apache License',
+    );
   });
 });
