@@ -17,6 +17,8 @@ describe('client-node, bundled', () => {
     expect(typeof bundle[name]).toBe('function');
     expect(typeof clientNodePackage[name]).toBe('function');
     expect(Object.keys(bundle)).toContain(name);
+    // Minified, but with names kept: an error's class name is what the logs show (err.type).
+    expect((bundle[name] as { name: string }).name).toBe((clientNodePackage[name] as { name: string }).name);
   });
 
   it('reads a kubeconfig and makes API clients', () => {
