@@ -1,6 +1,6 @@
 // The webhook loads client-node from the bundle `npm run build` makes (npm test builds first),
 // which must offer what the package offers for every name the webhook takes from it.
-import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type * as ClientNodePackage from '@kubernetes/client-node';
@@ -63,9 +63,16 @@ describe('client-node, bundled', () => {
     }
   });
 
-  it('ships the licence of every package it contains', () => {
+  it("ships the licence files of the packages in it, client-node's Apache licence among them", () => {
     const licenses = join(root, 'dist', 'vendor', 'licenses');
     const index = readFileSync(join(licenses, 'INDEX.tsv'), 'utf8').trim().split('\n');
+    expect(index.length).toBeGreaterThan(10);
+    for (const line of index) {
+      const [pkg = '', license, files = ''] = line.split('\t');
+      expect(license).toMatch(/\S/);
+      if (files !== '(no licence file)')
+        for (const file of files.split(' ')) expect(existsSync(join(licenses, pkg, file))).toBe(true);
+    }
     const version = (require('@kubernetes/client-node/package.json') as { version: string }).version;
     expect(index).toContain(`@kubernetes/client-node@${version}\tApache-2.0\tLICENSE`);
     expect(readFileSync(join(licenses, `@kubernetes/client-node@${version}`, 'LICENSE'), 'utf8')).toContain(
