@@ -1,6 +1,7 @@
 // `npm run bench`: the webhook (through `sidecar-injector serve`) against a bare fastify HTTPS
 // baseline, each in its own process, driven from this process over loopback keep-alive HTTPS.
-// Cells are A/B alternated so background noise hits both servers. See /work/notes/bench.md.
+// Cells are A/B alternated so background noise hits both servers. How to read the numbers: the
+// README's Performance section.
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';

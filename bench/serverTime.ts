@@ -5,11 +5,11 @@ import { admit } from '../src/admission/admit';
 import type { AdmissionDeps } from '../src/admission/decide';
 import { allowWithPatch, reviewText } from '../src/admission/response';
 import { parseReviewBody } from '../src/admission/reviewJson';
-import { nameOnlyNamespaceLabels } from '../src/cluster/namespaceLabels';
 import { nativeSidecarsEnabled } from '../src/cluster/nativeSidecars';
 import { inject } from '../src/injection/inject';
+import { nameOnlyNamespaceLabels } from '../src/sources/namespaceLabels';
+import { loadTemplatePaths } from '../src/sources/templateFiles';
 import { snapshotOf } from '../src/templates/catalog';
-import { loadTemplatePaths } from '../src/templates/fileSource';
 import { type LatencySummary, summarize } from './load';
 import type { Workload } from './pods';
 
@@ -60,7 +60,7 @@ export async function measureServerTime(
     };
     const wholeHandler = () => {
       const admission = admit(parseReviewBody(w.body), deps);
-      if (!admission.ok) throw new Error(`${w.id}: ${admission.message}`);
+      if (admission.kind !== 'answered') throw new Error(`${w.id}: ${admission.message}`);
       return reviewText(admission.review);
     };
     // Warm up the JIT on this input before timing it.

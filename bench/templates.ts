@@ -4,7 +4,7 @@
 import { copyFileSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import { defaultTemplatesDir } from '../src/cli/packageRoot';
+import { defaultTemplatesDir } from '../src/runtime/packageRoot';
 
 export interface TemplateDirs {
   /** The five shipped example templates. */

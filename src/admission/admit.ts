@@ -6,15 +6,20 @@ import { allow, allowWithPatch, deny } from './response';
 import { type AdmissionRequest, type AdmissionReviewResponse, parseAdmissionReview } from './review';
 
 export type Admission =
-  | { ok: true; request: AdmissionRequest; result: InjectionResult; review: AdmissionReviewResponse }
-  | { ok: false; message: string };
+  /** Answered with an AdmissionReview (allowed, patched or denied). */
+  | { kind: 'answered'; request: AdmissionRequest; result: InjectionResult; review: AdmissionReviewResponse }
+  /** Not an AdmissionReview the webhook can read: the HTTP layer says 400. */
+  | { kind: 'invalid'; message: string }
+  /** A valid request that cannot be answered yet: the HTTP layer says 503, and failurePolicy decides. */
+  | { kind: 'notReady'; request: AdmissionRequest; message: string };
 
 export function admit(body: unknown, deps: AdmissionDeps): Admission {
   const parsed = parseAdmissionReview(body);
-  if (!parsed.ok) return parsed;
+  if (!parsed.ok) return { kind: 'invalid', message: parsed.message };
   const { request } = parsed;
   const result = decide(request, deps);
-  return { ok: true, request, result, review: respond(request.uid, result) };
+  if (result.outcome === 'notReady') return { kind: 'notReady', request, message: result.message };
+  return { kind: 'answered', request, result, review: respond(request.uid, result) };
 }
 
 function respond(uid: string, result: InjectionResult): AdmissionReviewResponse {

@@ -1,23 +1,38 @@
 // What to do with one admission request. Requests the webhook has no business with (not a Pod
 // CREATE, or a subresource) are let through before anything else is looked at, so that a
 // misconfigured webhook rule can never block updates or deletes.
-import type { NamespaceLabelSource } from '../cluster/namespaceLabels';
 import { type InjectionResult, inject } from '../injection/inject';
 import type { CatalogSnapshot } from '../templates/catalog';
+import type { Labels } from '../templates/labelSelector';
 import type { AdmissionRequest } from './review';
 
+/** Where the labels of a pod's namespace come from (sources/namespaceLabels.ts has them). */
+export interface NamespaceLabelSource {
+  /** Answered from memory: never waits on the network. */
+  labelsOf(namespace: string): Labels;
+}
+
 export interface AdmissionDeps {
-  /** The catalog as of now; a request works on the snapshot it started with. */
-  readonly catalog: () => CatalogSnapshot;
+  /**
+   * The catalog as of now, or undefined until templates have loaded once; a request works on the
+   * snapshot it started with.
+   */
+  readonly catalog: () => CatalogSnapshot | undefined;
   readonly namespaceLabels: NamespaceLabelSource;
   /** Whether `mode: Auto` templates become native sidecars. */
   readonly nativeSidecars: () => boolean;
   readonly injectorNamespace?: string;
 }
 
-export function decide(request: AdmissionRequest, deps: AdmissionDeps): InjectionResult {
+/** The injection's result, or: no answer can be given yet (the HTTP layer says 503). */
+export type Decision = InjectionResult | { readonly outcome: 'notReady'; readonly message: string };
+
+export function decide(request: AdmissionRequest, deps: AdmissionDeps): Decision {
   const notOurs = notOurBusiness(request);
   if (notOurs) return { outcome: 'passthrough', reason: notOurs, warnings: [], selected: [] };
+  // Never answer from a catalog that has not been loaded: a 503 lets failurePolicy decide.
+  const catalog = deps.catalog();
+  if (!catalog) return { outcome: 'notReady', message: 'templates are not loaded yet' };
   const namespace = request.namespace ?? '';
   return inject(
     request.object,
@@ -27,7 +42,7 @@ export function decide(request: AdmissionRequest, deps: AdmissionDeps): Injectio
       nativeSidecars: deps.nativeSidecars(),
       ...(deps.injectorNamespace !== undefined ? { injectorNamespace: deps.injectorNamespace } : {}),
     },
-    deps.catalog(),
+    catalog,
   );
 }
 

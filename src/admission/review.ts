@@ -1,6 +1,7 @@
 // The AdmissionReview v1 envelope: the only place that knows its wire format. The request is
 // read, never rewritten: `request.object` reaches the injector as the API server sent it, but for
 // its managedFields, which are parsed as null (reviewJson.ts: the injector never reads them).
+import { isObject } from '../shared/objects';
 export const ADMISSION_API_VERSION = 'admission.k8s.io/v1';
 export const ADMISSION_REVIEW_KIND = 'AdmissionReview';
 
@@ -46,8 +47,6 @@ export interface AdmissionReviewResponse {
 }
 
 export type ParsedReview = { ok: true; request: AdmissionRequest } | { ok: false; message: string };
-
-const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
 
 /** Checks the envelope of an already JSON-parsed body. */
 export function parseAdmissionReview(body: unknown): ParsedReview {

@@ -1,6 +1,7 @@
 // Command-line flags with environment equivalents: `--body-limit` is also
 // SIDECAR_INJECTOR_BODY_LIMIT. A flag on the command line wins over the environment.
 import { parseArgs } from 'node:util';
+import { quantityValue } from '../shared/quantity';
 
 export interface FlagSpec {
   readonly name: string;
@@ -94,12 +95,12 @@ export function helpText(usage: string, summary: string, specs: readonly FlagSpe
   return `${lines.join('\n')}\n`;
 }
 
-/** `3Mi`, `3145728` or `512Ki` as bytes. */
+/** A whole number of bytes written as a Kubernetes quantity: `3Mi`, `512Ki`, `3145728`. */
 export function parseByteSize(text: string, flag: string): number {
-  const match = /^(\d+)(Ki|Mi|Gi|K|M|G)?$/.exec(text.trim());
-  if (!match) throw new UsageError(`--${flag}: ${JSON.stringify(text)} is not a size such as 3Mi or 3145728`);
-  const unit = { Ki: 1024, Mi: 1024 ** 2, Gi: 1024 ** 3, K: 1e3, M: 1e6, G: 1e9 }[match[2] ?? ''] ?? 1;
-  return Number(match[1]) * unit;
+  const bytes = quantityValue(text.trim());
+  if (bytes === undefined || !Number.isSafeInteger(bytes) || bytes < 0)
+    throw new UsageError(`--${flag}: ${JSON.stringify(text)} is not a size such as 3Mi or 3145728`);
+  return bytes;
 }
 
 /** Where templates come from: shared by serve, render and validate. */

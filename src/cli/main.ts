@@ -1,14 +1,15 @@
 #!/usr/bin/env node
+import { packageVersion } from '../runtime/packageRoot';
 // The `sidecar-injector` binary: dispatches to a subcommand. runCli never exits the process, so
 // tests run it in-process and `serve` keeps running after it resolves its startup.
 import { UsageError } from './flags';
 import type { CliIO } from './io';
-import { packageVersion } from './packageRoot';
 
 type Command = (argv: readonly string[], io: CliIO) => Promise<number>;
 
-// Each command is loaded when it runs: the server then holds neither the certificate library
-// (about 3.5 MiB of RSS) nor render's code, and the other commands skip the server's dependencies.
+// Each command is loaded when it runs: the server then holds neither the certificate library nor
+// render's code (memory the README's Performance section measures), and the other commands skip
+// the server's dependencies.
 const COMMANDS: Readonly<Record<string, { summary: string; run: Command }>> = {
   serve: {
     summary: 'Run the admission webhook (HTTPS) and the metrics endpoint',

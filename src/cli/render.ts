@@ -3,17 +3,17 @@
 import { readFile } from 'node:fs/promises';
 import { applyPatch } from 'fast-json-patch';
 import { stringify } from 'yaml';
-import { fixedNamespaceLabels } from '../cluster/namespaceLabels';
 import { NATIVE_SIDECARS_CHOICES, type NativeSidecarsFlag, nativeSidecarsEnabled } from '../cluster/nativeSidecars';
 import { inject } from '../injection/inject';
+import { defaultTemplatesDir } from '../runtime/packageRoot';
+import { fixedNamespaceLabels } from '../sources/namespaceLabels';
+import { loadTemplatePaths } from '../sources/templateFiles';
 import { snapshotOf } from '../templates/catalog';
 import { parseDocuments } from '../templates/documents';
-import { loadTemplatePaths } from '../templates/fileSource';
 import { type Labels, labelKeyProblem, labelValueProblem } from '../templates/labelSelector';
 import { locatePodTemplate, SUPPORTED_KINDS, UnsupportedWorkload } from '../workloads/podTemplate';
 import { type FlagSpec, helpText, parseFlags, TEMPLATES_DIR_FLAG, UsageError } from './flags';
 import { type CliIO, readAll } from './io';
-import { defaultTemplatesDir } from './packageRoot';
 
 export const OUTPUTS = ['yaml', 'json', 'patch'] as const;
 type Output = (typeof OUTPUTS)[number];

@@ -1,9 +1,10 @@
 // `sidecar-injector validate`: the checks the server makes when it loads templates, run ahead of
 // time (CI, pre-commit), with one `file: name: problem` line per problem.
-import { loadTemplatePaths } from '../templates/fileSource';
+
+import { defaultTemplatesDir } from '../runtime/packageRoot';
+import { loadTemplatePaths } from '../sources/templateFiles';
 import { type FlagSpec, helpText, parseFlags, TEMPLATES_DIR_FLAG } from './flags';
 import type { CliIO } from './io';
-import { defaultTemplatesDir } from './packageRoot';
 
 const FLAGS: readonly FlagSpec[] = [TEMPLATES_DIR_FLAG];
 

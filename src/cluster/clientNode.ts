@@ -1,13 +1,13 @@
 // @kubernetes/client-node as the webhook loads it: from dist/vendor/client-node.js, one minified
 // script of just the parts used here, which `npm run build` bundles from the package
-// (scripts/bundle-client-node.js). Loaded as the package's 967 ES modules, the client costs about
-// 40 MiB more RSS, most of a replica's memory limit. The package is a dev dependency: the image
+// (scripts/bundle-client-node.js). Loaded as the package's ES modules, the client costs much more
+// memory (README, Performance), most of a replica's limit. The package is a dev dependency: the image
 // ships the bundle (and its packages' licences) only. Before a build, in a checkout, the package
 // itself is loaded.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type * as ClientNodePackage from '@kubernetes/client-node';
-import { packageRoot } from '../cli/packageRoot';
+import { packageRoot } from '../runtime/packageRoot';
 
 /** Every value the webhook takes from client-node; the bundle exports these and nothing else. */
 export const CLIENT_NODE_EXPORTS = [

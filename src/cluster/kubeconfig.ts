@@ -36,8 +36,8 @@ export function loadKubeConfig(mode: KubernetesMode, where: KubeConfigEnvironmen
       );
     return undefined;
   }
-  // Loaded only now: even bundled, the client and its watches cost ~20 MiB of memory, which a
-  // webhook that reads only template files should not pay.
+  // Loaded only now: even bundled, the client and its watches cost memory (README, Performance)
+  // that a webhook that reads only template files should not pay.
   const kc = new (clientNode().KubeConfig)();
   if (found === 'cluster') kc.loadFromCluster();
   else kc.loadFromFile(found.split(':')[0] as string);

@@ -1,6 +1,7 @@
 // A list+watch of one resource that keeps going: restarted with back-off after errors, and
 // resynced (its cache handed over again) on a period. Consumers only ever see the whole list.
 import type { KubernetesObject } from '@kubernetes/client-node';
+import { backoffDelay, DEFAULT_BACKOFF } from '../shared/backoff';
 
 export interface InformerLike<T extends KubernetesObject> {
   on(verb: 'add' | 'update' | 'delete', cb: (obj: T) => void): void;
@@ -83,9 +84,10 @@ export class WatchedCollection<T extends KubernetesObject> {
   private failed(error: unknown): void {
     if (this.stopped) return;
     this.failures++;
-    const min = this.options.minBackoffMs ?? 500;
-    const max = this.options.maxBackoffMs ?? 30_000;
-    const delay = Math.min(max, min * 2 ** Math.min(this.failures - 1, 16));
+    const delay = backoffDelay(this.failures - 1, {
+      minMs: this.options.minBackoffMs ?? DEFAULT_BACKOFF.minMs,
+      maxMs: this.options.maxBackoffMs ?? DEFAULT_BACKOFF.maxMs,
+    });
     this.options.onError(error, delay);
     const setTimer = this.options.setTimer ?? setTimeout;
     this.retry = setTimer(() => {

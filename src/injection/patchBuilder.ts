@@ -22,10 +22,6 @@ export class PatchBuilder {
   /** `document` is never modified. */
   constructor(private readonly document: unknown) {}
 
-  get isEmpty(): boolean {
-    return this.operations.length === 0;
-  }
-
   patch(): AddOperation[] {
     return this.operations;
   }

@@ -1,10 +1,11 @@
 // One template against one pod: render it, find what it would collide with, and, when it fits,
 // add it to the patch and to the pod state so the next template sees it.
 import type { CompiledTemplate } from '../templates/compile';
+import { portKey } from '../templates/kubernetesTypes';
 import type { ParameterValue } from '../templates/placeholders';
+import type { RenderedSpec } from '../templates/rendered';
 import type { PatchBuilder } from './patchBuilder';
-import { type AppContainerState, type PodState, portKey } from './podState';
-import { type RenderedSpec, renderTemplate } from './rendered';
+import type { AppContainerState, PodState } from './podState';
 import { quote, warning } from './warnings';
 
 type Obj = Record<string, unknown>;
@@ -36,7 +37,7 @@ export function planTemplate(
   state: PodState,
   options: PlanOptions,
 ): TemplatePlan {
-  const { spec: rendered, problems, hash } = renderTemplate(template, values);
+  const { spec: rendered, problems, hash } = template.renderings.of(values);
   if (problems.length > 0)
     return { kind: 'invalid', message: `template ${template.name}: ${problems.slice(0, 3).join('; ')}` };
 

@@ -1,5 +1,6 @@
 // What is taken in the pod while templates are added one by one: container names, ports,
 // volume names, and each app container's mount paths and env names. One per request.
+import { portKey } from '../templates/kubernetesTypes';
 import type { ContainerView, NameLookup, PodView } from './podView';
 
 export interface AppContainerState {
@@ -58,8 +59,4 @@ export class PodState {
           ],
     );
   }
-}
-
-export function portKey(port: unknown, protocol: unknown): string {
-  return `${String(port)}/${typeof protocol === 'string' ? protocol : 'TCP'}`;
 }

@@ -1,6 +1,7 @@
 // A checked, read-only view of the fields of a pod the injector reads. The pod arrives as raw
 // JSON and is never copied into a typed model (that would drop fields newer than us).
 import { MIRROR_POD_ANNOTATION } from '../annotations';
+import { isObject } from '../shared/objects';
 
 export interface ContainerView {
   readonly name: string;
@@ -10,8 +11,6 @@ export interface ContainerView {
 }
 
 export interface PodView {
-  /** `name` or, for controller-made pods, `generateName` followed by `*`. */
-  readonly displayName: string;
   readonly annotations: Readonly<Record<string, string>>;
   readonly labels: Readonly<Record<string, string>>;
   readonly containers: readonly ContainerView[];
@@ -26,7 +25,6 @@ export interface PodView {
 export class MalformedPod extends Error {}
 
 type Obj = Record<string, unknown>;
-const isObject = (v: unknown): v is Obj => v !== null && typeof v === 'object' && !Array.isArray(v);
 
 function object(value: unknown, field: string): Obj {
   if (value === undefined || value === null) return {};
@@ -133,10 +131,7 @@ export function viewPod(pod: unknown): PodView {
   const ownerKinds = list(metadata.ownerReferences, 'metadata.ownerReferences').map(
     (o, i) => object(o, `metadata.ownerReferences[${i}]`).kind,
   );
-  const name = typeof metadata.name === 'string' && metadata.name ? metadata.name : undefined;
-  const generateName = typeof metadata.generateName === 'string' ? metadata.generateName : '';
   return {
-    displayName: name ?? `${generateName}*`,
     annotations,
     labels: stringMap(metadata.labels, 'metadata.labels'),
     containers,

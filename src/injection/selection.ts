@@ -3,7 +3,7 @@
 import { EXCLUDE_ANNOTATION, INJECT_ANNOTATION } from '../annotations';
 import type { CatalogSnapshot } from '../templates/catalog';
 import type { CompiledTemplate } from '../templates/compile';
-import { type Labels, requiredLabelKeys } from '../templates/labelSelector';
+import type { Labels } from '../templates/labelSelector';
 import { nameList, quote, warning } from './warnings';
 
 export type Selection = { templates: CompiledTemplate[]; warnings: string[] } | { denial: string };
@@ -46,50 +46,9 @@ export function selectTemplates(
     }
     if (!excluded.has(name)) chosen.push(template);
   }
-  for (const template of automaticCandidates(catalog.automatic, podLabels)) {
+  for (const template of catalog.automaticCandidates(podLabels)) {
     if (excluded.has(template.name) || named.includes(template.name)) continue;
     if (template.matchesNamespace(namespaceLabels) && template.matchesPod(podLabels)) chosen.push(template);
   }
   return { templates: chosen, warnings };
-}
-
-/**
- * Automatic templates, each filed under one label key its pod selector requires (or under none),
- * so that a pod is checked only against templates it could match: a catalog of hundreds of
- * templates selecting on labels the pod does not carry costs next to nothing. Built once per
- * catalog snapshot.
- */
-interface AutomaticIndex {
-  /** Positions in `automatic` of templates whose pod selector requires no label. */
-  readonly always: readonly number[];
-  readonly byKey: ReadonlyMap<string, readonly number[]>;
-}
-
-const indexes = new WeakMap<readonly CompiledTemplate[], AutomaticIndex>();
-
-function indexOf(automatic: readonly CompiledTemplate[]): AutomaticIndex {
-  let index = indexes.get(automatic);
-  if (index) return index;
-  const always: number[] = [];
-  const byKey = new Map<string, number[]>();
-  automatic.forEach((template, position) => {
-    const [key] = requiredLabelKeys(template.spec.selector?.podSelector);
-    if (key === undefined) always.push(position);
-    else if (byKey.has(key)) byKey.get(key)?.push(position);
-    else byKey.set(key, [position]);
-  });
-  index = { always, byKey };
-  indexes.set(automatic, index);
-  return index;
-}
-
-/** The automatic templates that may match these pod labels, in the catalog's order (by name). */
-function automaticCandidates(automatic: readonly CompiledTemplate[], podLabels: Labels): CompiledTemplate[] {
-  const { always, byKey } = indexOf(automatic);
-  const positions = [...always];
-  for (const key of Object.keys(podLabels)) {
-    const filed = byKey.get(key);
-    if (filed) positions.push(...filed);
-  }
-  return positions.sort((a, b) => a - b).map((p) => automatic[p] as CompiledTemplate);
 }

@@ -1,5 +1,4 @@
 // The status annotation: which templates were injected, and a hash of what each added.
-import { createHash } from 'node:crypto';
 import { STATUS_ANNOTATION } from '../annotations';
 import type { CompiledTemplate } from '../templates/compile';
 import type { PodView } from './podView';
@@ -12,11 +11,6 @@ export interface InjectedRecord {
 
 export interface InjectionStatus {
   templates: InjectedRecord[];
-}
-
-/** A stable hash of the rendered objects a template added to the pod. */
-export function hashOf(rendered: unknown): string {
-  return createHash('sha256').update(JSON.stringify(rendered)).digest('hex').slice(0, 16);
 }
 
 export function readStatus(pod: PodView): { status: InjectionStatus; warnings: string[] } {

@@ -39,9 +39,9 @@ export function logAdmission(
         ? (['warn', 'admission request refused'] as const)
         : (['info', 'admission'] as const);
   // Not built when it would not be written, and built field by field: on Node 20 the objects
-  // that rest and spread made here were promoted to the old generation (~50 KB per scavenge at
-  // 1,000 req/s, measured with the bench and --trace-gc-nvp), and with them came a Mark-Compact
-  // pause of 8-10 ms every few seconds. Same fields in the same order.
+  // that rest and spread made here were promoted to the old generation under load (seen with the
+  // bench and --trace-gc-nvp), and with them came Mark-Compact pauses that lengthened p99. Same
+  // fields in the same order.
   if (!logger.isLevelEnabled(level)) return;
   const line: Record<string, unknown> = {};
   for (const key of Object.keys(record) as Array<keyof AdmissionRecord>) {

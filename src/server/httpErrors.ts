@@ -2,15 +2,6 @@
 // `kubectl`) shows the message. 4xx: the caller sent something wrong; 5xx: ours, and
 // `failurePolicy` decides.
 
-export class HttpProblem extends Error {
-  constructor(
-    readonly statusCode: number,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
 const REASONS: Record<number, string> = {
   400: 'BadRequest',
   401: 'Unauthorized',
@@ -31,7 +22,6 @@ export function httpStatusOf(error: unknown, bodyLimit: number): { status: numbe
   const message = typeof e?.message === 'string' ? e.message : String(error);
   if (e?.code === 'FST_ERR_CTP_BODY_TOO_LARGE')
     return { status: 413, message: `the request body is larger than ${bodyLimit} bytes (--body-limit)` };
-  if (error instanceof HttpProblem) return { status: error.statusCode, message };
   // fastify's own errors (a body cut short, a bad Content-Length) carry a 4xx status code.
   if (
     typeof e?.code === 'string' &&

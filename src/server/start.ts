@@ -1,40 +1,19 @@
-// Starts the webhook: certificate, catalog and its sources, the HTTPS app, the metrics port and
-// the certificate watcher; and stops them in the order that lets in-flight requests finish.
-// `serve` calls this with parsed flags; integration tests call it directly.
-import type { Server } from 'node:https';
+// Starts the webhook and stops it: composes the catalog and its sources, the certificate, the
+// HTTPS app, the metrics port and the certificate reload, and stops them in the order that lets
+// in-flight requests finish. `serve` calls this with parsed flags; integration tests call it
+// directly.
 import type { AddressInfo } from 'node:net';
-import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
-import type { NamespaceLabelSource } from '../cluster/namespaceLabels';
-import { type NativeSidecarsFlag, nativeSidecarsEnabled, type ServerVersion } from '../cluster/nativeSidecars';
-import { Catalog, type CatalogSnapshot } from '../templates/catalog';
+import { type NativeSidecarsFlag, nativeSidecarsEnabled } from '../cluster/nativeSidecars';
+import { SOURCE_PRECEDENCE, type SourceContext, type SourceName, type Sources } from '../sources/templateSource';
+import { Catalog } from '../templates/catalog';
 import { buildApp } from './app';
+import { reloadCertificates } from './certificateReload';
+import { drain } from './drain';
 import { Metrics } from './metrics';
 import { type MetricsServer, startMetricsServer } from './metricsServer';
 import { Readiness } from './readiness';
-import { CertificateWatcher, type KeyPairFiles, loadKeyPair, secureContextOptions } from './tls';
-
-/** A template source (files, cluster): `start` resolves after its first full load. */
-export interface TemplateSource {
-  start(): Promise<void>;
-  stop(): void | Promise<void>;
-}
-
-/** Where templates and namespace labels come from; see `serve`'s source selection. */
-export interface Sources {
-  readonly templates: readonly TemplateSource[];
-  readonly namespaceLabels: NamespaceLabelSource;
-  /** The API server's version when known, for `--native-sidecars auto`. */
-  readonly serverVersion?: () => ServerVersion | undefined;
-  /** Stops whatever else the sources started (informers, clients). */
-  readonly stop?: () => void | Promise<void>;
-}
-
-export interface SourceContext {
-  readonly catalog: Catalog;
-  readonly logger: Logger;
-  readonly metrics: Metrics;
-}
+import { type KeyPairFiles, loadKeyPair, secureContextOptions } from './tls';
 
 export interface ServerConfig {
   readonly port: number;
@@ -69,27 +48,35 @@ export interface RunningServer {
 
 export class StartupError extends Error {}
 
-/** Catalog sources by precedence: a cluster template wins over a file of the same name. */
-export const SOURCE_PRECEDENCE = ['cluster', 'files'];
-
 export async function startServer(config: ServerConfig): Promise<RunningServer> {
   const { logger } = config;
   const metrics = new Metrics(config.droppedLogLines ? { droppedLogLines: config.droppedLogLines } : {});
   const readiness = new Readiness(['certificates', 'templates']);
 
-  const catalog = new Catalog(SOURCE_PRECEDENCE);
+  const catalog = new Catalog<SourceName>(SOURCE_PRECEDENCE);
   catalog.onChange((snapshot, clashes) => {
     metrics.templates.set(snapshot.templates.size);
     for (const clash of clashes)
       logger.warn(clash, `template ${clash.name} is defined twice; using the one from ${clash.kept}`);
   });
-  const sources = await config.sources({ catalog, logger, metrics });
+  let sources: Sources;
+  try {
+    sources = await config.sources({
+      catalog,
+      logger,
+      onTemplateLoadError: (source) => metrics.templateLoadErrors.inc({ source }),
+      onWatchError: (resource) => metrics.watchErrors.inc({ resource }),
+    });
+  } catch (error) {
+    throw new StartupError((error as Error).message);
+  }
   const serverVersion = sources.serverVersion ?? (() => undefined);
   const stopSources = async () => {
     await Promise.all([...sources.templates.map((source) => source.stop()), sources.stop?.()]);
   };
 
-  const loaded = await loadKeyPair(keyPairFiles(config));
+  const files = keyPairFiles(config);
+  const loaded = await loadKeyPair(files);
   if (!loaded.ok) {
     await stopSources();
     throw new StartupError(loaded.message);
@@ -97,7 +84,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
   readiness.met('certificates');
 
   const app = buildApp({
-    catalog: (): CatalogSnapshot => catalog.snapshot(),
+    catalog: () => (readiness.isMet('templates') ? catalog.snapshot() : undefined),
     namespaceLabels: sources.namespaceLabels,
     nativeSidecars: () => nativeSidecarsEnabled(config.nativeSidecars, serverVersion()),
     ...(config.injectorNamespace !== undefined ? { injectorNamespace: config.injectorNamespace } : {}),
@@ -123,7 +110,13 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     throw new StartupError(`cannot listen: ${(error as Error).message}`);
   }
   const port = (app.server.address() as AddressInfo).port;
-  const certificates = watchCertificates(config, app, metrics, loaded.pair);
+  const certificates = reloadCertificates(app, {
+    files,
+    current: loaded.pair,
+    ...(config.certificatePollIntervalMs ? { pollIntervalMs: config.certificatePollIntervalMs } : {}),
+    logger,
+    metrics,
+  });
   logger.info(
     {
       webhook: `https://${config.bindAddress}:${port}/mutate`,
@@ -169,53 +162,10 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
   };
 }
 
-function watchCertificates(
-  config: ServerConfig,
-  app: FastifyInstance,
-  metrics: Metrics,
-  current: Parameters<typeof secureContextOptions>[0],
-): CertificateWatcher {
-  const watcher = new CertificateWatcher({
-    ...keyPairFiles(config),
-    current,
-    ...(config.certificatePollIntervalMs ? { pollIntervalMs: config.certificatePollIntervalMs } : {}),
-    onReload: (pair) => {
-      // New handshakes get the new pair; open connections keep theirs.
-      (app.server as Server).setSecureContext(secureContextOptions(pair));
-      metrics.certificateReloads.inc({ result: 'success' });
-      config.logger.info({ cert: config.tlsCert }, 'serving certificate reloaded');
-    },
-    onRejected: (message) => {
-      metrics.certificateReloads.inc({ result: 'failure' });
-      config.logger.error({ cert: config.tlsCert, key: config.tlsKey }, message);
-    },
-  });
-  watcher.start();
-  return watcher;
-}
-
 function keyPairFiles(config: ServerConfig): KeyPairFiles {
   return {
     certFile: config.tlsCert,
     keyFile: config.tlsKey,
     ...(config.clientCa !== undefined ? { caFile: config.clientCa } : {}),
   };
-}
-
-/** Stops accepting, lets requests finish, closes idle keep-alive sockets; cuts the rest at the deadline. */
-async function drain(app: FastifyInstance, timeoutMs: number, logger: Logger): Promise<void> {
-  const closed = app.close();
-  // server.close() already closes idle sockets in Node >= 19; this also reaps any that became
-  // idle in between.
-  app.server.closeIdleConnections();
-  let deadline: NodeJS.Timeout | undefined;
-  const timedOut = new Promise<boolean>((resolve) => {
-    deadline = setTimeout(() => resolve(true), timeoutMs);
-  });
-  if (await Promise.race([closed.then(() => false), timedOut])) {
-    logger.warn({ timeoutMs }, 'shutdown timeout reached; closing the remaining connections');
-    app.server.closeAllConnections();
-    await closed;
-  }
-  clearTimeout(deadline);
 }

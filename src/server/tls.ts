@@ -1,13 +1,11 @@
 // TLS for the webhook port: TLS 1.2 or newer with forward-secret AEAD ciphers only, and a
 // serving certificate (with the optional client CA of --client-ca) that is reloaded from disk
-// when it changes. Kubernetes updates a Secret volume by swapping a `..data` symlink, so the
-// directories are watched, not the files, and a bounded poll catches whatever the watcher
-// misses (network filesystems, editors, renames).
+// when it changes (watched as runtime/pathWatcher.ts watches a Secret volume).
 import { X509Certificate } from 'node:crypto';
-import { type FSWatcher, watch } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { createSecureContext, type SecureContextOptions } from 'node:tls';
+import { PathWatcher } from '../runtime/pathWatcher';
 
 export const TLS_MIN_VERSION = 'TLSv1.2';
 /** TLS 1.3 suites first (Node disables 1.3 when the list names none), then ECDHE + AEAD for 1.2. */
@@ -117,9 +115,7 @@ export interface CertificateWatcherOptions extends KeyPairFiles {
  * current one in service. It never keeps the process alive.
  */
 export class CertificateWatcher {
-  private readonly watchers: FSWatcher[] = [];
-  private poll: NodeJS.Timeout | undefined;
-  private settle: NodeJS.Timeout | undefined;
+  private readonly paths: PathWatcher;
   private served: KeyPair;
   private rejected: KeyPair | undefined;
   private checking: Promise<void> | undefined;
@@ -127,29 +123,22 @@ export class CertificateWatcher {
 
   constructor(private readonly options: CertificateWatcherOptions) {
     this.served = options.current;
+    const { certFile, keyFile, caFile } = options;
+    this.paths = new PathWatcher({
+      dirs: [certFile, keyFile, ...(caFile ? [caFile] : [])].map((f) => dirname(f)),
+      pollIntervalMs: options.pollIntervalMs ?? 2000,
+      debounceMs: options.settleMs ?? 200,
+      onChange: () => void this.check(),
+    });
   }
 
   start(): void {
-    const { certFile, keyFile, caFile } = this.options;
-    for (const dir of new Set([certFile, keyFile, ...(caFile ? [caFile] : [])].map((f) => dirname(f)))) {
-      try {
-        const watcher = watch(dir, { persistent: false }, () => this.soon());
-        watcher.on('error', () => watcher.close()); // the poll still covers this directory
-        this.watchers.push(watcher);
-      } catch {
-        // A directory that cannot be watched is still polled.
-      }
-    }
-    this.poll = setInterval(() => void this.check(), this.options.pollIntervalMs ?? 2000);
-    this.poll.unref();
+    this.paths.start();
   }
 
   stop(): void {
     this.stopped = true;
-    for (const watcher of this.watchers) watcher.close();
-    this.watchers.length = 0;
-    clearInterval(this.poll);
-    clearTimeout(this.settle);
+    this.paths.stop();
   }
 
   /** Reads both files and reports a change; concurrent calls share one check. */
@@ -158,12 +147,6 @@ export class CertificateWatcher {
       this.checking = undefined;
     });
     return this.checking;
-  }
-
-  private soon(): void {
-    clearTimeout(this.settle);
-    this.settle = setTimeout(() => void this.check(), this.options.settleMs ?? 200);
-    this.settle.unref();
   }
 
   private async compare(): Promise<void> {

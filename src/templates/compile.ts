@@ -1,17 +1,12 @@
 // Turns one parsed SidecarTemplate object into a validated, precompiled template, or into the
 // list of problems that a user can act on (each names the field: `spec.parameters[1].pattern: ...`).
-import { createHash } from 'node:crypto';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
-import {
-  containerProblems,
-  dnsLabelProblem,
-  envVarProblems,
-  volumeMountProblems,
-  volumeProblems,
-} from './kubernetesTypes';
+import { deepFreeze } from '../shared/objects';
+import { dnsLabelProblem, portKey, renderedProblems } from './kubernetesTypes';
 import { compileLabelSelector, type LabelMatcher, labelSelectorProblems } from './labelSelector';
 import { type CompiledParameter, compileParameter } from './parameters';
 import { findPlaceholders, type ParameterValue, type PlaceholderUse, renderPlaceholders } from './placeholders';
+import { Renderings } from './rendered';
 import {
   type ModeName,
   type OnConflictName,
@@ -37,8 +32,8 @@ export interface CompiledTemplate {
   readonly volumeNames: readonly string[];
   /** `*` or the names of the pod's containers that receive `appContainers`. */
   readonly appContainerNames: '*' | readonly string[];
-  /** Hash of the spec, to tell versions apart. */
-  readonly specHash: string;
+  /** What it renders for each set of parameter values, cached: owned by this template. */
+  readonly renderings: Renderings;
 }
 
 export type CompileResult = { ok: true; template: CompiledTemplate } | { ok: false; name: string; problems: string[] };
@@ -101,7 +96,7 @@ function compileChecked(template: SidecarTemplate, source: string): CompileResul
       if (c.restartPolicy !== undefined)
         problems.push(`${at}.restartPolicy: set by the injector from spec.mode; remove it`);
       for (const port of c.ports ?? []) {
-        const key = `${port.containerPort}/${port.protocol ?? 'TCP'}`;
+        const key = portKey(port.containerPort, port.protocol);
         const other = seenPorts.get(key);
         if (other) problems.push(`${at}.ports: port ${key} is also used by container ${other}`);
         seenPorts.set(key, c.name);
@@ -153,7 +148,7 @@ function compileChecked(template: SidecarTemplate, source: string): CompileResul
       containerNames,
       volumeNames,
       appContainerNames: spec.appContainers?.containers?.includes('*') !== false ? '*' : spec.appContainers.containers,
-      specHash: createHash('sha256').update(JSON.stringify(spec)).digest('hex').slice(0, 16),
+      renderings: new Renderings(spec),
     }),
   };
 }
@@ -242,34 +237,4 @@ function trialRender(spec: SidecarTemplateSpec, parameters: Map<string, Compiled
     values.set(name, p.defaultValue);
   }
   renderedProblems(renderPlaceholders(spec, values), problems);
-}
-
-/** Kubernetes type problems of a rendered spec; shared by load time and request time. */
-export function renderedProblems(
-  spec: Pick<SidecarTemplateSpec, 'initContainers' | 'containers' | 'volumes' | 'appContainers'>,
-  problems: string[],
-): void {
-  spec.initContainers?.forEach((c, i) => {
-    containerProblems(c, `spec.initContainers[${i}]`, problems);
-  });
-  spec.containers?.forEach((c, i) => {
-    containerProblems(c, `spec.containers[${i}]`, problems);
-  });
-  spec.volumes?.forEach((v, i) => {
-    volumeProblems(v, `spec.volumes[${i}]`, problems);
-  });
-  spec.appContainers?.volumeMounts?.forEach((m, i) => {
-    volumeMountProblems(m, `spec.appContainers.volumeMounts[${i}]`, problems);
-  });
-  spec.appContainers?.env?.forEach((e, i) => {
-    envVarProblems(e, `spec.appContainers.env[${i}]`, problems);
-  });
-}
-
-function deepFreeze<T>(value: T): T {
-  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
-    Object.freeze(value);
-    for (const item of Object.values(value)) if (typeof item !== 'function') deepFreeze(item);
-  }
-  return value;
 }

@@ -4,6 +4,7 @@
 // next to `properties`, a type on every node), so the TypeBox schema is rewritten here; nodes
 // that JSON Schema can say but a structural schema cannot carry an `x-crd` override.
 import { stringify } from 'yaml';
+import { isObject } from '../shared/objects';
 import { CRD_OVERRIDE_KEY, GROUP, KIND, PLURAL, type Schema, SidecarTemplateSpec, VERSION } from './sidecarTemplate';
 
 export type CrdSchema = { [keyword: string]: unknown };
@@ -33,8 +34,6 @@ const COPIED = new Set([
   'x-kubernetes-list-map-keys',
   'x-kubernetes-map-type',
 ]);
-
-const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
 
 /**
  * Rewrites one TypeBox (JSON Schema) node into a structural schema node. Throws, naming the

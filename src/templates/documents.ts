@@ -1,6 +1,7 @@
 // Multi-document YAML (and JSON, which YAML reads) into plain objects, and template files into
 // compiled templates. Problems carry line numbers or template names so a user can find them.
 import { LineCounter, parseAllDocuments } from 'yaml';
+import { isObject } from '../shared/objects';
 import { type CompiledTemplate, compileTemplate } from './compile';
 
 /** Problems with one file; each problem reads `name: what is wrong` or `line N, column M: ...`. */
@@ -14,8 +15,6 @@ export interface ParsedDocuments {
   documents: unknown[];
   problems: string[];
 }
-
-const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
 
 export function parseDocuments(text: string): ParsedDocuments {
   const lineCounter = new LineCounter();

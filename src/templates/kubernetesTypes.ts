@@ -1,12 +1,14 @@
 // Checks that rendered containers and volumes are what core/v1 accepts, so that a pod is denied
 // with a clear message here rather than by the API server after our patch.
+import { isObject } from '../shared/objects';
+import type { SidecarTemplateSpec } from './sidecarTemplate';
+
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const PORT_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const ENV_NAME = /^[-._a-zA-Z][-._a-zA-Z0-9]*$/;
 const PROTOCOLS = new Set(['TCP', 'UDP', 'SCTP']);
 
 type Problems = string[];
-const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
 
 export function dnsLabelProblem(name: unknown): string | undefined {
   if (typeof name !== 'string' || name.length > 63 || !DNS_LABEL.test(name)) {
@@ -97,4 +99,31 @@ export function volumeProblems(volume: unknown, path: string, problems: Problems
   if (nameProblem) problems.push(`${path}.name: ${nameProblem}`);
   const sources = Object.keys(volume).filter((k) => k !== 'name');
   if (sources.length !== 1) problems.push(`${path}: must have exactly one volume source (emptyDir, configMap, ...)`);
+}
+
+/** `8080/TCP`: what makes two container ports collide (the protocol defaults to TCP). */
+export function portKey(port: unknown, protocol: unknown): string {
+  return `${String(port)}/${typeof protocol === 'string' ? protocol : 'TCP'}`;
+}
+
+/** Kubernetes type problems of a rendered spec; shared by load time and request time. */
+export function renderedProblems(
+  spec: Pick<SidecarTemplateSpec, 'initContainers' | 'containers' | 'volumes' | 'appContainers'>,
+  problems: string[],
+): void {
+  spec.initContainers?.forEach((c, i) => {
+    containerProblems(c, `spec.initContainers[${i}]`, problems);
+  });
+  spec.containers?.forEach((c, i) => {
+    containerProblems(c, `spec.containers[${i}]`, problems);
+  });
+  spec.volumes?.forEach((v, i) => {
+    volumeProblems(v, `spec.volumes[${i}]`, problems);
+  });
+  spec.appContainers?.volumeMounts?.forEach((m, i) => {
+    volumeMountProblems(m, `spec.appContainers.volumeMounts[${i}]`, problems);
+  });
+  spec.appContainers?.env?.forEach((e, i) => {
+    envVarProblems(e, `spec.appContainers.env[${i}]`, problems);
+  });
 }

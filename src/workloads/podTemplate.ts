@@ -1,6 +1,7 @@
 // Where a workload keeps the pod it creates, so that `render` can inject into Deployments and
 // CronJobs through the same code path as a Pod admission.
 import { pointerOf } from '../injection/pointer';
+import { isObject } from '../shared/objects';
 
 interface WorkloadKind {
   readonly apiVersion: string;
@@ -34,7 +35,6 @@ export interface PodTemplateLocation {
 }
 
 type Obj = Record<string, unknown>;
-const isObject = (v: unknown): v is Obj => v !== null && typeof v === 'object' && !Array.isArray(v);
 
 export class UnsupportedWorkload extends Error {}
 

@@ -5,12 +5,14 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { nameOnlyNamespaceLabels } from '../../src/cluster/namespaceLabels';
 import { buildApp } from '../../src/server/app';
 import { Metrics } from '../../src/server/metrics';
 import { Readiness } from '../../src/server/readiness';
-import { type RunningServer, startServer, type TemplateSource } from '../../src/server/start';
+import { type RunningServer, startServer } from '../../src/server/start';
 import { secureContextOptions } from '../../src/server/tls';
+import { nameOnlyNamespaceLabels } from '../../src/sources/namespaceLabels';
+import type { TemplateSource } from '../../src/sources/templateSource';
+import { EMPTY_SNAPSHOT } from '../../src/templates/catalog';
 import { compiled, template } from '../support/templates';
 import { makeCertificate } from './support/certs';
 import { call, metric, metricValue, postJson } from './support/http';
@@ -28,7 +30,7 @@ describe('an exception while deciding', () => {
   const app = buildApp({
     catalog: () => {
       if (broken) throw new Error('catalog exploded');
-      return { templates: new Map(), automatic: [] };
+      return EMPTY_SNAPSHOT;
     },
     namespaceLabels: nameOnlyNamespaceLabels,
     nativeSidecars: () => false,

@@ -1,9 +1,9 @@
-// The attacks in the field's checklist (PRACTICES.md, "Security"), tried over real HTTPS against
+// The attacks injectors have suffered in the field (see SECURITY.md), tried over real HTTPS against
 // the server `serve` starts. A pod author controls every annotation, label and field of the pod.
 // (Hostile values against every parameter of the example templates: test/unit/security.properties
 // .test.ts; TLS versions and ciphers: tls.test.ts; 413 over --body-limit: webhook.test.ts.)
 import { parseFlags } from '../../src/cli/flags';
-import { SERVE_FLAGS, serveOptions } from '../../src/cli/serve';
+import { SERVE_FLAGS, serveOptions } from '../../src/cli/serveFlags';
 import { call, postJson } from './support/http';
 import { containerNames, decodedPatch, patchedPod, pod, review } from './support/reviews';
 import { startTestServer, TEST_TEMPLATES, type TestServer } from './support/server';

@@ -4,13 +4,13 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import pino from 'pino';
+import type { NamespaceLabelSource } from '../../../src/admission/decide';
 import { NAMESPACE_NAME_LABEL } from '../../../src/annotations';
-import type { NamespaceLabelSource } from '../../../src/cluster/namespaceLabels';
 import { buildApp } from '../../../src/server/app';
 import { Metrics } from '../../../src/server/metrics';
 import { Readiness } from '../../../src/server/readiness';
+import { loadTemplatePaths } from '../../../src/sources/templateFiles';
 import { type CatalogSnapshot, snapshotOf } from '../../../src/templates/catalog';
-import { loadTemplatePaths } from '../../../src/templates/fileSource';
 import type { LogLine } from '../../integration/support/server';
 import { compiled, yamlDocuments } from '../../support/templates';
 

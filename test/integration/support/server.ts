@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino, { type Logger } from 'pino';
 import { parseFlags } from '../../../src/cli/flags';
-import { SERVE_FLAGS, serve, serveOptions } from '../../../src/cli/serve';
+import { serve } from '../../../src/cli/serve';
+import { SERVE_FLAGS, serveOptions } from '../../../src/cli/serveFlags';
 import type { RunningServer } from '../../../src/server/start';
 import { makeCertificate, type TestCertificate } from './certs';
 

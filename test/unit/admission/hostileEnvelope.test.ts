@@ -3,7 +3,7 @@
 // stack overflow for a deeply nested apiVersion or kind).
 import { admit } from '../../../src/admission/admit';
 import type { AdmissionDeps } from '../../../src/admission/decide';
-import { nameOnlyNamespaceLabels } from '../../../src/cluster/namespaceLabels';
+import { nameOnlyNamespaceLabels } from '../../../src/sources/namespaceLabels';
 import { EMPTY_SNAPSHOT } from '../../../src/templates/catalog';
 
 const deps: AdmissionDeps = {
@@ -29,8 +29,8 @@ test.each([
   ],
 ])('a request whose %s is let through as not ours', (_name, request) => {
   const answer = admit(envelope(request), deps);
-  expect(answer.ok && answer.result.outcome).toBe('passthrough');
-  expect(answer.ok && answer.review.response).toEqual({ uid: 'u', allowed: true });
+  expect(answer.kind === 'answered' && answer.result.outcome).toBe('passthrough');
+  expect(answer.kind === 'answered' && answer.review.response).toEqual({ uid: 'u', allowed: true });
 });
 
 test.each([
@@ -39,8 +39,8 @@ test.each([
   ['a 1 MB apiVersion', { apiVersion: 'v'.repeat(1 << 20) }, /got "v{100}"\.\.\. and/],
 ])('an envelope whose %s is refused with a short message', (_name, top, message) => {
   const answer = admit(envelope({}, top), deps);
-  expect(answer.ok).toBe(false);
-  if (answer.ok) return;
+  expect(answer.kind).toBe('invalid');
+  if (answer.kind !== 'invalid') return;
   expect(answer.message).toMatch(message);
   expect(answer.message.length).toBeLessThan(300);
 });

@@ -3,8 +3,8 @@
 import { join } from 'node:path';
 import { applyPatch } from 'fast-json-patch';
 import { inject } from '../../../src/injection/inject';
+import { loadTemplatePaths } from '../../../src/sources/templateFiles';
 import { snapshotOf } from '../../../src/templates/catalog';
-import { loadTemplatePaths } from '../../../src/templates/fileSource';
 
 const DIR = join(__dirname, '../../../deploy/templates');
 const EXAMPLES = ['config-reloader', 'log-shipper', 'metrics-exporter', 'proxy', 'tls-terminator'];

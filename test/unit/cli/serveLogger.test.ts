@@ -4,7 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { closeSync, constants, mkdtempSync, openSync, readSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { serveLogger } from '../../../src/cli/serve';
+import { serveLogger } from '../../../src/cli/serveLogger';
 import { Metrics } from '../../../src/server/metrics';
 
 const LINES = 20_000;

@@ -32,7 +32,7 @@ describe('client-node, bundled', () => {
   it('is what the built cluster sources load, and none of the package modules, without warnings', () => {
     const script = [
       `const { clientNode } = require(${JSON.stringify(join(root, 'dist/src/cluster/clientNode.js'))});`,
-      `require(${JSON.stringify(join(root, 'dist/src/cluster/clusterSources.js'))});`,
+      `require(${JSON.stringify(join(root, 'dist/src/sources/kubernetesSources.js'))});`,
       'new (clientNode().KubeConfig)();',
     ].join('\n');
     // Throws on anything written to stderr: Node 22+ warned about the bundle's punycode once.

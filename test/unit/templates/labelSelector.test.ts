@@ -1,5 +1,5 @@
+import { quantityValue } from '../../../src/shared/quantity';
 import { compileLabelSelector } from '../../../src/templates/labelSelector';
-import { quantityValue } from '../../../src/templates/parameters';
 import { renderPlaceholders } from '../../../src/templates/placeholders';
 
 test('matchLabels and every matchExpressions operator', () => {

@@ -5,11 +5,11 @@ import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { applyPatch, validate } from 'fast-json-patch';
 import { parse, stringify } from 'yaml';
-import { type InjectionContext, inject } from '../../src/injection/inject';
-import { snapshotOf } from '../../src/templates/catalog';
-import { compiled, yamlDocuments } from '../support/templates';
+import { type InjectionContext, inject } from '../../../src/injection/inject';
+import { snapshotOf } from '../../../src/templates/catalog';
+import { compiled, yamlDocuments } from '../../support/templates';
 
-const dir = join(__dirname, '..', 'golden');
+const dir = join(__dirname, '..', '..', 'golden');
 const library = yamlDocuments(readFileSync(join(dir, 'templates.yaml'), 'utf8'));
 const cases = readdirSync(join(dir, 'cases'))
   .filter((f) => f.endsWith('.yaml') && !f.endsWith('.expected.yaml'))

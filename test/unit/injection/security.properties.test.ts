@@ -2,12 +2,12 @@
 // leaves open; and a template can only open a sensitive field to them with enum or pattern.
 import { join } from 'node:path';
 import fc from 'fast-check';
-import { inject } from '../../src/injection/inject';
-import type { AddOperation } from '../../src/injection/patchBuilder';
-import { type CatalogSnapshot, snapshotOf } from '../../src/templates/catalog';
-import { compileTemplate } from '../../src/templates/compile';
-import { loadTemplatePaths } from '../../src/templates/fileSource';
-import { compiled, template } from '../support/templates';
+import { inject } from '../../../src/injection/inject';
+import type { AddOperation } from '../../../src/injection/patchBuilder';
+import { loadTemplatePaths } from '../../../src/sources/templateFiles';
+import { type CatalogSnapshot, snapshotOf } from '../../../src/templates/catalog';
+import { compileTemplate } from '../../../src/templates/compile';
+import { compiled, template } from '../../support/templates';
 
 /** An unconstrained string parameter, used everywhere a template may put one. */
 const ECHO = template('echo', {
@@ -46,7 +46,7 @@ const HOSTILE = fc.oneof(
 let catalog: CatalogSnapshot;
 let parameters: Array<{ template: string; name: string; pattern?: string; enum?: string[]; good: string }>;
 beforeAll(async () => {
-  const examples = await loadTemplatePaths([join(__dirname, '..', '..', 'deploy', 'templates')]);
+  const examples = await loadTemplatePaths([join(__dirname, '..', '..', '..', 'deploy', 'templates')]);
   expect(examples.errors).toEqual([]);
   catalog = snapshotOf([...examples.templates, compiled(ECHO)]);
   parameters = [...catalog.templates.values()].flatMap((t) =>

@@ -3,8 +3,7 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
 import type { Catalog } from '../templates/catalog';
 import { type CompiledTemplate, compileTemplate } from '../templates/compile';
-
-export const CLUSTER_SOURCE = 'cluster';
+import type { SourceName } from './templateSource';
 
 export interface TemplateProblem {
   /** `SidecarTemplate/<name>` */
@@ -18,7 +17,7 @@ export class ClusterTemplates {
   private readonly lastGood = new Map<string, CompiledTemplate>();
 
   constructor(
-    private readonly catalog: Catalog,
+    private readonly catalog: Catalog<SourceName>,
     private readonly onProblem: (problem: TemplateProblem) => void,
   ) {}
 
@@ -45,6 +44,6 @@ export class ClusterTemplates {
     for (const uid of [...this.compiled.keys()]) if (!live.has(uid)) this.compiled.delete(uid);
     const names = new Set(objects.map((o) => o.metadata?.name));
     for (const name of [...this.lastGood.keys()]) if (!names.has(name)) this.lastGood.delete(name);
-    this.catalog.replace(CLUSTER_SOURCE, templates);
+    this.catalog.replace('cluster', templates);
   }
 }

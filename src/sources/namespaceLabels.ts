@@ -1,12 +1,10 @@
-// Where the labels of a pod's namespace come from. Without the Kubernetes API only the label
-// every namespace carries is known; the Namespace informer replaces this with the real labels.
+// Namespace labels without a watch: without the Kubernetes API only the label every namespace
+// carries is known; render takes the rest from --namespace-labels. (With the API:
+// watchedNamespaceLabels.ts.)
+
+import type { NamespaceLabelSource } from '../admission/decide';
 import { NAMESPACE_NAME_LABEL } from '../annotations';
 import type { Labels } from '../templates/labelSelector';
-
-export interface NamespaceLabelSource {
-  /** Answered from memory: never waits on the network. */
-  labelsOf(namespace: string): Labels;
-}
 
 export const nameOnlyNamespaceLabels: NamespaceLabelSource = {
   labelsOf: (namespace) => ({ [NAMESPACE_NAME_LABEL]: namespace }),

@@ -2,8 +2,10 @@ import { mkdirSync, mkdtempSync, renameSync, rmSync, symlinkSync, unlinkSync, wr
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
+import { FileTemplateSource } from '../../../src/sources/fileTemplateSource';
+import type { SourceName } from '../../../src/sources/templateSource';
 import { Catalog } from '../../../src/templates/catalog';
-import { FileTemplateSource, type TemplateLoadError } from '../../../src/templates/fileSource';
+import type { TemplateLoadError } from '../../../src/templates/documents';
 
 const template = (name: string, image = 'busybox:1.37') =>
   `apiVersion: sidecar.injector.dev/v1alpha1\nkind: SidecarTemplate\nmetadata: { name: ${name} }\nspec:\n  containers: [ { name: agent, image: "${image}" } ]\n`;
@@ -21,7 +23,7 @@ async function waitFor(condition: () => boolean, what: string, ms = 10_000): Pro
 
 describe('FileTemplateSource', () => {
   let dir: string;
-  let catalog: Catalog;
+  let catalog: Catalog<SourceName>;
   let errors: TemplateLoadError[];
   let loads: number[];
   let logs: Array<Record<string, unknown>>;

@@ -3,11 +3,11 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { applyPatch, validate } from 'fast-json-patch';
-import { inject } from '../../src/injection/inject';
-import { snapshotOf } from '../../src/templates/catalog';
-import { compiled, yamlDocuments } from '../support/templates';
+import { inject } from '../../../src/injection/inject';
+import { snapshotOf } from '../../../src/templates/catalog';
+import { compiled, yamlDocuments } from '../../support/templates';
 
-const library = yamlDocuments(readFileSync(join(__dirname, '..', 'golden', 'templates.yaml'), 'utf8'));
+const library = yamlDocuments(readFileSync(join(__dirname, '..', '..', 'golden', 'templates.yaml'), 'utf8'));
 const catalog = snapshotOf(library.map((t) => compiled(t)));
 const names = [...catalog.templates.keys()];
 

@@ -1,27 +1,15 @@
-// JSON for patches whose values are mostly shared, immutable objects (rendered templates reused
-// across requests). `freezeForReuse` deep-freezes a value and marks each of its objects; the
-// serializer writes a marked object from the text it produced for it the first time, so the
-// same container is not serialized again for every pod. The output is exactly JSON.stringify's.
-const reusable = new WeakSet<object>();
-const texts = new WeakMap<object, string>();
+// The JSON text of a patch, as the response carries it (base64). Most of a patch's values are
+// rendered template objects shared between requests, which carry their own JSON text
+// (shared/frozenJson.ts): they are written from it instead of being serialized again for every
+// pod. The output is exactly JSON.stringify's.
+import { jsonTextOf } from '../shared/frozenJson';
 
-const isObject = (v: unknown): v is object => v !== null && typeof v === 'object';
-
-/** Freezes `value` deeply and marks its objects for reuse; returns it. */
-export function freezeForReuse<T>(value: T): T {
-  if (isObject(value) && !reusable.has(value)) {
-    for (const item of Object.values(value)) freezeForReuse(item);
-    Object.freeze(value);
-    reusable.add(value);
-  }
-  return value;
-}
+const isJsonContainer = (v: unknown): v is object => v !== null && typeof v === 'object';
 
 /**
  * JSON.stringify(operations) for a JSON patch of `{op, path, value}` objects in that key order,
- * as PatchBuilder makes them, taking marked objects' text from the cache. Writing the fixed frame
- * directly is twice as fast as walking the operations as generic objects (10 KB pod, 1 template:
- * 5 µs against 10-12 µs; JSON.stringify alone 8-10).
+ * as the injection core makes them. Writing the fixed frame directly is about twice as fast as
+ * walking the operations as generic objects (see the README's Performance section).
  */
 export function stringifyOperations(operations: readonly { op: string; path: string; value: unknown }[]): string {
   let out = '[';
@@ -37,15 +25,9 @@ export function stringifyOperations(operations: readonly { op: string; path: str
 
 /** JSON text of a value, or undefined where JSON.stringify leaves it out (undefined, functions, symbols). */
 function write(value: unknown): string | undefined {
-  if (!isObject(value)) return JSON.stringify(value);
-  if (reusable.has(value)) {
-    let text = texts.get(value);
-    if (text === undefined) {
-      text = JSON.stringify(value);
-      texts.set(value, text);
-    }
-    return text;
-  }
+  if (!isJsonContainer(value)) return JSON.stringify(value);
+  const known = jsonTextOf(value);
+  if (known !== undefined) return known;
   // Anything but plain objects and arrays (toJSON, boxed primitives, class instances) is left to JSON.stringify.
   const prototype = Object.getPrototypeOf(value);
   const plain = Array.isArray(value)
@@ -53,7 +35,7 @@ function write(value: unknown): string | undefined {
     : prototype === Object.prototype || prototype === null;
   if (!plain || typeof (value as { toJSON?: unknown }).toJSON === 'function') return JSON.stringify(value);
   // Nothing nested to reuse: one native call is cheaper than a call per field.
-  if (!Object.values(value).some(isObject)) return JSON.stringify(value);
+  if (!Object.values(value).some(isJsonContainer)) return JSON.stringify(value);
   if (Array.isArray(value)) {
     let out = '[';
     for (let i = 0; i < value.length; i++) out += `${i > 0 ? ',' : ''}${write(value[i]) ?? 'null'}`;

@@ -1,4 +1,4 @@
-import { type RenderedTemplate, renderTemplate } from '../../../src/injection/rendered';
+import type { RenderedTemplate } from '../../../src/templates/rendered';
 import { compiled, template } from '../../support/templates';
 
 const withParameter = compiled(
@@ -20,17 +20,17 @@ const values = (port: number | string, path: string) =>
 const argsOf = (r: RenderedTemplate) => (r.spec.containers?.[0] as { args?: string[] } | undefined)?.args;
 
 test('the same values give the same frozen rendering; other values another', () => {
-  const first = renderTemplate(withParameter, values(8080, '/data'));
-  expect(renderTemplate(withParameter, values(8080, '/data'))).toBe(first);
+  const first = withParameter.renderings.of(values(8080, '/data'));
+  expect(withParameter.renderings.of(values(8080, '/data'))).toBe(first);
   expect(Object.isFrozen(argsOf(first))).toBe(true);
   expect(argsOf(first)).toEqual(['--port=8080', '/data']);
-  expect(argsOf(renderTemplate(withParameter, values(9090, '/data')))).toEqual(['--port=9090', '/data']);
+  expect(argsOf(withParameter.renderings.of(values(9090, '/data')))).toEqual(['--port=9090', '/data']);
 });
 
 test('values that would read alike as one string never share a rendering', () => {
-  const a = renderTemplate(withParameter, values(1, '2/x'));
-  const b = renderTemplate(withParameter, values('12', '/x'));
-  const c = renderTemplate(withParameter, values('1', '2/x'));
+  const a = withParameter.renderings.of(values(1, '2/x'));
+  const b = withParameter.renderings.of(values('12', '/x'));
+  const c = withParameter.renderings.of(values('1', '2/x'));
   expect(new Set([a, b, c]).size).toBe(3);
   expect(a.hash).not.toBe(b.hash);
 });

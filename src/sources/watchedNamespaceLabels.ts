@@ -1,8 +1,8 @@
 // Namespace labels from a watch, answered from memory.
 import type { KubernetesObject } from '@kubernetes/client-node';
+import type { NamespaceLabelSource } from '../admission/decide';
 import { NAMESPACE_NAME_LABEL } from '../annotations';
 import type { Labels } from '../templates/labelSelector';
-import type { NamespaceLabelSource } from './namespaceLabels';
 
 export class WatchedNamespaceLabels implements NamespaceLabelSource {
   private labels = new Map<string, Labels>();
@@ -14,10 +14,6 @@ export class WatchedNamespaceLabels implements NamespaceLabelSource {
       if (name) next.set(name, Object.freeze({ ...(ns.metadata?.labels ?? {}), [NAMESPACE_NAME_LABEL]: name }));
     }
     this.labels = next;
-  }
-
-  has(namespace: string): boolean {
-    return this.labels.has(namespace);
   }
 
   /** A namespace not seen yet (created a moment ago) has only its name label. */

@@ -1,5 +1,5 @@
-import { ClusterTemplates, type TemplateProblem } from '../../../src/cluster/clusterTemplates';
-import { WatchedNamespaceLabels } from '../../../src/cluster/namespaceInformer';
+import { ClusterTemplates, type TemplateProblem } from '../../../src/sources/clusterTemplates';
+import { WatchedNamespaceLabels } from '../../../src/sources/watchedNamespaceLabels';
 import { Catalog } from '../../../src/templates/catalog';
 import { compiled, template } from '../../support/templates';
 

@@ -1,18 +1,20 @@
-// Wires the Kubernetes sources: SidecarTemplate and Namespace watches, and the server version
-// that decides `mode: Auto`. Requests never wait on any of this; readiness does.
+// The `cluster` source: SidecarTemplate and Namespace watches, and the server version that
+// decides `mode: Auto`. Requests never wait on any of this; readiness does.
 import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
+import { clientNode } from '../cluster/clientNode';
+import { parseServerVersion, type ServerVersion } from '../cluster/nativeSidecars';
+import { type InformerLike, WatchedCollection } from '../cluster/watchedCollection';
+import { backoffDelay } from '../shared/backoff';
 import type { Catalog } from '../templates/catalog';
 import { API_VERSION, GROUP, PLURAL, VERSION } from '../templates/sidecarTemplate';
-import { clientNode } from './clientNode';
 import { ClusterTemplates, type TemplateProblem } from './clusterTemplates';
-import { WatchedNamespaceLabels } from './namespaceInformer';
-import { parseServerVersion, type ServerVersion } from './nativeSidecars';
-import { type InformerLike, WatchedCollection } from './watchedCollection';
+import type { SourceName, TemplateSource } from './templateSource';
+import { WatchedNamespaceLabels } from './watchedNamespaceLabels';
 
 export interface ClusterSourceOptions {
   readonly kubeConfig: KubeConfig;
-  readonly catalog: Catalog;
+  readonly catalog: Catalog<SourceName>;
   readonly logger: Logger;
   readonly onTemplateProblem: (problem: TemplateProblem) => void;
   readonly onWatchError?: (resource: string) => void;
@@ -30,7 +32,7 @@ function informerFor(kc: KubeConfig, path: string, list: Lister): InformerLike<K
  * Namespaces and the server version, which is what readiness waits for; after that requests are
  * answered from memory and the watches keep the catalog and labels current.
  */
-export class KubernetesSources {
+export class KubernetesSources implements TemplateSource {
   readonly namespaceLabels = new WatchedNamespaceLabels();
   private version: ServerVersion | undefined;
   private stopped = false;
@@ -95,7 +97,7 @@ export class KubernetesSources {
         logger.info({ gitVersion: info.gitVersion }, 'Kubernetes API server version');
         return;
       } catch (error) {
-        const delay = Math.min(30_000, 500 * 2 ** Math.min(attempt, 6));
+        const delay = backoffDelay(attempt);
         logger.warn({ err: error, retryInMs: delay }, 'could not read the API server version; retrying');
         await new Promise((resolve) => setTimeout(resolve, delay).unref());
       }

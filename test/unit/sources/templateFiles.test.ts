@@ -1,8 +1,8 @@
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { loadTemplatePaths } from '../../../src/sources/templateFiles';
 import { parseDocuments } from '../../../src/templates/documents';
-import { loadTemplatePaths } from '../../../src/templates/fileSource';
 
 const template = (name: string) =>
   `apiVersion: sidecar.injector.dev/v1alpha1\nkind: SidecarTemplate\nmetadata: { name: ${name} }\nspec:\n  containers: [ { name: agent, image: "busybox:1.37" } ]\n`;
