@@ -1,6 +1,4 @@
-import { quantityValue } from '../../../src/shared/quantity';
 import { compileLabelSelector } from '../../../src/templates/labelSelector';
-import { renderPlaceholders } from '../../../src/templates/placeholders';
 
 test('matchLabels and every matchExpressions operator', () => {
   const match = compileLabelSelector({
@@ -25,31 +23,4 @@ test('an absent or empty selector matches everything; inherited keys are not lab
   expect(compileLabelSelector(undefined)({})).toBe(true);
   expect(compileLabelSelector({})({ a: 'b' })).toBe(true);
   expect(compileLabelSelector({ matchExpressions: [{ key: 'constructor', operator: 'Exists' }] })({})).toBe(false);
-});
-
-test('quantities compare by amount', () => {
-  expect(quantityValue('1Gi')).toBe(2 ** 30);
-  expect(quantityValue('250m')).toBe(0.25);
-  expect(quantityValue('1e3')).toBe(1000);
-  expect(quantityValue('1.5k')).toBe(1500);
-  expect(quantityValue('12XB')).toBeUndefined();
-});
-
-test('placeholders are replaced in values only, typed when alone, $${ is a literal', () => {
-  const params = new Map<string, string | number | boolean>([
-    ['port', 8080],
-    ['on', true],
-    ['path', '/x'],
-  ]);
-  const rendered = renderPlaceholders(
-    {
-      '${params.path}': '${params.path}/a',
-      port: '${params.port}',
-      on: '${params.on}',
-      text: 'p=${params.port} $${HOME}',
-      list: ['${params.port}'],
-    },
-    params,
-  );
-  expect(rendered).toEqual({ '${params.path}': '/x/a', port: 8080, on: true, text: 'p=8080 ${HOME}', list: [8080] });
 });
