@@ -125,19 +125,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     `listening on ${config.bindAddress}:${port} (HTTPS) and ${config.bindAddress}:${metricsServer.port} (metrics)`,
   );
 
-  const templatesLoaded = Promise.all(sources.templates.map((s) => s.start())).then(
-    () => {
-      if (readiness.draining) return;
-      readiness.met('templates');
-      logger.info({ templates: catalog.snapshot().templates.size }, 'templates loaded; ready');
-    },
-    (error: Error) => {
-      readiness.unmetBecause('templates', `templates could not be loaded: ${error.message}`);
-      logger.error({ err: error }, 'templates could not be loaded; staying not ready');
-      throw error;
-    },
-  );
-  templatesLoaded.catch(() => {}); // reported above; callers may still await it
+  const templatesLoaded = loadTemplates(sources, catalog, readiness, logger);
 
   let closing: Promise<void> | undefined;
   const close = async () => {
@@ -168,4 +156,27 @@ function keyPairFiles(config: ServerConfig): KeyPairFiles {
     keyFile: config.tlsKey,
     ...(config.clientCa !== undefined ? { caFile: config.clientCa } : {}),
   };
+}
+
+/** Starts every template source; ready once all have loaded once (not ready, and why, if one fails). */
+function loadTemplates(
+  sources: Sources,
+  catalog: Catalog<SourceName>,
+  readiness: Readiness,
+  logger: Logger,
+): Promise<void> {
+  const loaded = Promise.all(sources.templates.map((s) => s.start())).then(
+    () => {
+      if (readiness.draining) return;
+      readiness.met('templates');
+      logger.info({ templates: catalog.snapshot().templates.size }, 'templates loaded; ready');
+    },
+    (error: Error) => {
+      readiness.unmetBecause('templates', `templates could not be loaded: ${error.message}`);
+      logger.error({ err: error }, 'templates could not be loaded; staying not ready');
+      throw error;
+    },
+  );
+  loaded.catch(() => {}); // reported above; callers may still await it
+  return loaded;
 }
