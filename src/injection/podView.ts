@@ -5,6 +5,8 @@ import { isObject } from '../shared/objects';
 
 export interface ContainerView {
   readonly name: string;
+  /** The container-level restartPolicy; only `Always` makes an init container a native sidecar. */
+  readonly restartPolicy: string | undefined;
   readonly ports: ReadonlyArray<{ port: number; protocol: string }>;
   readonly envNames: NameLookup;
   readonly mountPaths: ReadonlySet<string>;
@@ -108,6 +110,7 @@ function containerView(raw: unknown, field: string): ContainerView {
   });
   return {
     name: c.name,
+    restartPolicy: typeof c.restartPolicy === 'string' ? c.restartPolicy : undefined,
     ports,
     envNames: new ListedNames(objects(list(c.env, `${field}.env`), `${field}.env`), 'name'),
     mountPaths: stringsOf(objects(list(c.volumeMounts, `${field}.volumeMounts`), `${field}.volumeMounts`), 'mountPath'),

@@ -30,13 +30,20 @@ export function readStatus(pod: PodView): { status: InjectionStatus; warnings: s
 
 /**
  * A template counts as injected when the status records it AND its containers and volumes are
- * in the pod: a status written by hand cannot switch off a mandatory sidecar.
+ * in the pod: a status written by hand cannot switch off a mandatory sidecar. Its init containers
+ * are in initContainers; each sidecar is a regular container (classic) or an init container with
+ * restartPolicy Always (native). An init container under any other restart policy runs to
+ * completion or is restarted by rules: it is not the sidecar.
  */
 export function isAlreadyInjected(template: CompiledTemplate, status: InjectionStatus, pod: PodView): boolean {
   if (!status.templates.some((r) => r.name === template.name)) return false;
-  const names = new Set([...pod.containers, ...pod.initContainers].map((c) => c.name));
+  const initNames = new Set(pod.initContainers.map((c) => c.name));
+  const sidecarNames = new Set(pod.containers.map((c) => c.name));
+  for (const c of pod.initContainers) if (c.restartPolicy === 'Always') sidecarNames.add(c.name);
   return (
-    template.containerNames.every((n) => names.has(n)) && template.volumeNames.every((n) => pod.volumeNames.has(n))
+    (template.spec.initContainers ?? []).every((c) => initNames.has(c.name)) &&
+    (template.spec.containers ?? []).every((c) => sidecarNames.has(c.name)) &&
+    template.volumeNames.every((n) => pod.volumeNames.has(n))
   );
 }
 
