@@ -1,37 +1,71 @@
-// A real Kubernetes control plane (etcd + kube-apiserver, no kubelet, no scheduler) for e2e tests,
-// in the style of controller-runtime's envtest. The binaries come from test/e2e/controlplane/build.sh
-// (cached outside the repo); everything listens on 127.0.0.1 only and runs as children of this process.
+// A real Kubernetes cluster for tests, built from Go modules (test/e2e/controlplane) and run as
+// children of this process on 127.0.0.1: etcd and kube-apiserver always; on request the
+// kube-controller-manager and kube-scheduler of the same release, and simulated nodes (kwok)
+// on which scheduled pods become Running and Ready. No kubelet and no containers.
 //
-//   const cp = await startControlPlane({ log: console.log });
-//   await cp.kubectl(['get', 'ns']);
+//   const cp = await startControlPlane({ version: '1.35', controllers: true, nodes: 3 });
+//   await cp.kubectl(['get', 'nodes']);      // or KUBECONFIG=cp.kubeconfigPath
 //   await cp.stop();
 //
-// A cold build.sh run takes many minutes: give the first beforeAll a long timeout, or run build.sh
-// before jest. Logs of etcd and kube-apiserver are in <workDir>/logs until stop() removes the work dir.
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
+// A cold build takes many minutes: give the first beforeAll a long timeout, or run build.sh
+// before jest. Logs of every process are in cp.logDir until stop() removes the work dir.
+// test/e2e/controlplane/README.md describes the options.
 import * as fs from 'node:fs';
-import * as http from 'node:http';
-import * as https from 'node:https';
-import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { startKwok } from './kwok';
+import { kubeconfig, makePki, type Pki } from './pki';
+import {
+  type ClientTls,
+  type CommandResult,
+  controlPlaneScript,
+  freePorts,
+  type HttpResult,
+  httpGet,
+  httpsGet,
+  ManagedProcess,
+  runBuildScript,
+  runCommand,
+  waitFor,
+} from './processes';
 
-export interface KubectlResult {
-  code: number;
-  stdout: string;
-  stderr: string;
+export type KubectlResult = CommandResult;
+
+/** One record of the API server's audit log (the fields the tests read). */
+export interface AuditEvent {
+  verb: string;
+  stage: string;
+  user: { username: string; groups?: string[] };
+  objectRef?: { resource?: string; namespace?: string; name?: string };
+  responseStatus?: { code?: number };
+  annotations?: Record<string, string>;
+  // biome-ignore lint/suspicious/noExplicitAny: a Kubernetes object as the API server logged it
+  requestObject?: any;
+  // biome-ignore lint/suspicious/noExplicitAny: a Kubernetes object as the API server logged it
+  responseObject?: any;
 }
 
 export interface ControlPlane {
   kubeconfigPath: string;
   apiserverUrl: string;
+  /** The Kubernetes release running: `v1.37.2`. */
   version: string;
   binDir: string;
   workDir: string;
-  /** Where etcd and kube-apiserver write their logs (kept by `stop({ keepWorkDir: true })`). */
+  /** Where every process writes its log (kept by `stop({ keepWorkDir: true })`). */
   logDir: string;
+  /** Names of the simulated nodes (empty unless `nodes` was given). */
+  nodes: readonly string[];
+  /** The processes running now, by name and PID (for CPU and memory readings). */
+  processes(): Array<{ name: string; pid: number }>;
   /** The log file of the kube-apiserver process running now (or last). */
   apiserverLog(): string;
+  /** The audit log's pod creations, oldest first (needs `auditPodCreations`). */
+  podCreationAudit(): AuditEvent[];
+  /** GET on the API server as the admin (`/metrics`, `/version`, ...). */
+  get(apiPath: string): Promise<HttpResult>;
+  /** The admin's client certificate and the CA, for a client of one's own (watches, load). */
+  adminTls: Required<ClientTls>;
   kubectl(args: string[], opts?: { input?: string }): Promise<KubectlResult>;
   /** Stops only kube-apiserver (etcd keeps the data), as in an API server outage or upgrade. */
   stopApiserver(): Promise<void>;
@@ -40,8 +74,33 @@ export interface ControlPlane {
   stop(opts?: { keepWorkDir?: boolean }): Promise<void>;
 }
 
+export interface ControllerOptions {
+  /** Client QPS and burst of kube-controller-manager and kube-scheduler (defaults 20/30 and 50/100 upstream). */
+  readonly qps?: number;
+  readonly burst?: number;
+  /** Run kube-scheduler too (default true; without it, and without nodes, pods stay unscheduled). */
+  readonly scheduler?: boolean;
+}
+
 export interface StartControlPlaneOptions {
   log?: (line: string) => void;
+  /**
+   * A supported minor (`1.35`) or any release (`1.38.0-beta.0`). Default: the environment's
+   * SIDECAR_INJECTOR_K8S_VERSION, else the newest supported minor (see build.sh).
+   */
+  version?: string;
+  /**
+   * Also run kube-controller-manager (each controller under its own service account, as in
+   * production) and kube-scheduler. Turns on the ServiceAccount admission plugin. Default off:
+   * pods stay Pending and a test checks the stored pod.
+   */
+  controllers?: boolean | ControllerOptions;
+  /** Simulated nodes kwok keeps Ready, named kwok-node-0, ...; needs `controllers`. Default 0. */
+  nodes?: number;
+  /** Write the API server's audit log of pod creations, with request and response objects. */
+  auditPodCreations?: boolean;
+  /** More kube-apiserver flags. */
+  apiserverArgs?: readonly string[];
 }
 
 const READY_TIMEOUT_MS = 60_000;
@@ -49,12 +108,28 @@ const STOP_GRACE_MS = 10_000;
 const KUBECTL_TIMEOUT_MS = 120_000;
 const START_ATTEMPTS = 3; // a free port can be taken between probing and binding
 
+const AUDIT_POLICY = `apiVersion: audit.k8s.io/v1
+kind: Policy
+omitStages: [RequestReceived]
+rules:
+  - level: RequestResponse
+    verbs: [create]
+    resources: [{ group: "", resources: [pods] }]
+  - level: None
+`;
+
 export async function startControlPlane(opts: StartControlPlaneOptions = {}): Promise<ControlPlane> {
   const log = opts.log ?? (() => {});
-  const binDir = await runBuildScript(log);
-  const version = fs.readFileSync(path.join(binDir, 'kube-version'), 'utf8').trim();
+  const nodeCount = opts.nodes ?? 0;
+  const scheduler = opts.controllers && (opts.controllers === true || opts.controllers.scheduler !== false);
+  if (nodeCount > 0 && !scheduler) throw new Error('startControlPlane: nodes need controllers with a scheduler');
+  const version = opts.version ?? process.env.SIDECAR_INJECTOR_K8S_VERSION ?? '';
+  const binDir = await runBuildScript('build.sh', version ? [version] : [], 'SIDECAR_INJECTOR_K8S_BIN_DIR', log);
+  const kwokBinary = nodeCount > 0 ? await runBuildScript('kwok.sh', [], 'SIDECAR_INJECTOR_KWOK', log) : undefined;
+  const release = fs.readFileSync(path.join(binDir, 'kube-version'), 'utf8').trim();
 
   const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sidecar-injector-cp-'));
+  const logDir = path.join(workDir, 'logs');
   const children: ManagedProcess[] = [];
   const onExit = (): void => {
     for (const c of children) c.killNow();
@@ -64,33 +139,46 @@ export async function startControlPlane(opts: StartControlPlaneOptions = {}): Pr
   let stopped: Promise<void> | undefined;
   const stop = (stopOpts: { keepWorkDir?: boolean } = {}): Promise<void> => {
     stopped ??= (async () => {
-      // apiserver first, so it does not log etcd errors while shutting down.
+      // In reverse: kwok and the controllers before the apiserver, the apiserver before etcd.
       for (const c of [...children].reverse()) await c.stop(STOP_GRACE_MS);
       process.removeListener('exit', onExit);
-      if (stopOpts.keepWorkDir) log(`control plane: logs kept in ${path.join(workDir, 'logs')}`);
+      if (stopOpts.keepWorkDir) log(`control plane: logs kept in ${logDir}`);
       else fs.rmSync(workDir, { recursive: true, force: true });
     })();
     return stopped;
   };
+  const start = (name: string, binary: string, args: string[], logName = name): ManagedProcess => {
+    const child = ManagedProcess.start(name, path.join(binDir, binary), args, path.join(logDir, `${logName}.log`));
+    children.push(child);
+    return child;
+  };
 
   try {
     const pki = await makePki(path.join(workDir, 'pki'));
-    fs.mkdirSync(path.join(workDir, 'logs'));
+    fs.mkdirSync(logDir);
+    const kubeconfigPath = path.join(workDir, 'kubeconfig');
+    const tls: Required<ClientTls> = { ca: pki.caPem, cert: pki.adminCertPem, key: pki.adminKeyPem };
+    const auditLog = path.join(logDir, 'audit.jsonl');
+    const auditFlags: string[] = [];
+    if (opts.auditPodCreations) {
+      const policy = path.join(workDir, 'audit-policy.yaml');
+      fs.writeFileSync(policy, AUDIT_POLICY);
+      auditFlags.push(`--audit-policy-file=${policy}`, `--audit-log-path=${auditLog}`, '--audit-log-format=json');
+    }
 
     for (let attempt = 1; ; attempt++) {
       const [etcdClientPort, etcdPeerPort, apiPort] = await freePorts(3);
       const etcdUrl = `http://127.0.0.1:${etcdClientPort}`;
       const apiserverUrl = `https://127.0.0.1:${apiPort}`;
-      const etcdDataDir = path.join(workDir, `etcd-${attempt}`);
       const peerUrl = `http://127.0.0.1:${etcdPeerPort}`;
 
       log(`control plane: starting etcd on ${etcdUrl}`);
-      const etcd = ManagedProcess.start(
+      const etcd = start(
         'etcd',
-        path.join(binDir, 'etcd'),
+        'etcd',
         [
           '--name=e2e',
-          `--data-dir=${etcdDataDir}`,
+          `--data-dir=${path.join(workDir, `etcd-${attempt}`)}`,
           `--listen-client-urls=${etcdUrl}`,
           `--advertise-client-urls=${etcdUrl}`,
           `--listen-peer-urls=${peerUrl}`,
@@ -100,9 +188,8 @@ export async function startControlPlane(opts: StartControlPlaneOptions = {}): Pr
           '--unsafe-no-fsync=true',
           '--log-level=warn',
         ],
-        path.join(workDir, 'logs', `etcd-${attempt}.log`),
+        `etcd-${attempt}`,
       );
-      children.push(etcd);
 
       try {
         await waitFor('etcd /health', READY_TIMEOUT_MS, [etcd], async () => {
@@ -124,30 +211,32 @@ export async function startControlPlane(opts: StartControlPlaneOptions = {}): Pr
           '--service-cluster-ip-range=10.0.0.0/24',
           '--allow-privileged=true',
           '--enable-admission-plugins=MutatingAdmissionWebhook,ValidatingAdmissionWebhook',
-          '--disable-admission-plugins=ServiceAccount',
+          // Without a controller-manager nothing creates the `default` ServiceAccount pods need.
+          ...(opts.controllers ? [] : ['--disable-admission-plugins=ServiceAccount']),
           '--authorization-mode=RBAC',
           '--service-account-issuer=https://kubernetes.default.svc.cluster.local',
           `--service-account-key-file=${pki.saPub}`,
           `--service-account-signing-key-file=${pki.saKey}`,
           '--profiling=false',
+          ...auditFlags,
+          ...(opts.apiserverArgs ?? []),
         ];
-        const tls = { ca: pki.caPem, cert: pki.adminCertPem, key: pki.adminKeyPem };
         let apiserverStarts = 0;
         let apiserver: ManagedProcess | undefined;
         const startApiserver = async (): Promise<void> => {
           if (apiserver && !apiserver.exited) throw new Error('kube-apiserver is already running');
           apiserverStarts++;
-          log(`control plane: starting kube-apiserver ${version} on ${apiserverUrl}`);
+          log(`control plane: starting kube-apiserver ${release} on ${apiserverUrl}`);
           const suffix = apiserverStarts === 1 ? '' : `-restart-${apiserverStarts - 1}`;
-          const started = ManagedProcess.start(
+          const previous = apiserver ? children.indexOf(apiserver) : -1;
+          const started = start(
             'kube-apiserver',
-            path.join(binDir, 'kube-apiserver'),
+            'kube-apiserver',
             apiserverArgs,
-            path.join(workDir, 'logs', `kube-apiserver-${attempt}${suffix}.log`),
+            `kube-apiserver-${attempt}${suffix}`,
           );
-          const stale = apiserver ? children.indexOf(apiserver) : -1;
-          if (stale >= 0) children.splice(stale, 1, started);
-          else children.push(started);
+          // A restarted apiserver keeps its place, so stop() still stops it before etcd.
+          if (previous >= 0) children.splice(previous, 1, children.pop() as ManagedProcess);
           apiserver = started;
           await waitFor('kube-apiserver /readyz', READY_TIMEOUT_MS, [etcd, started], async () => {
             const r = await httpsGet(`${apiserverUrl}/readyz`, tls);
@@ -165,20 +254,48 @@ export async function startControlPlane(opts: StartControlPlaneOptions = {}): Pr
           const r = await httpsGet(`${apiserverUrl}/api/v1/namespaces/default`, tls);
           return r.status === 200;
         });
-
-        const kubeconfigPath = path.join(workDir, 'kubeconfig');
         fs.writeFileSync(kubeconfigPath, kubeconfig(apiserverUrl, pki), { mode: 0o600 });
+        const kubectl = (args: string[], kopts?: { input?: string }): Promise<KubectlResult> =>
+          runCommand(path.join(binDir, 'kubectl'), args, {
+            env: { ...process.env, KUBECONFIG: kubeconfigPath },
+            input: kopts?.input,
+            timeoutMs: KUBECTL_TIMEOUT_MS,
+          });
+
+        if (opts.controllers) {
+          const settings = opts.controllers === true ? {} : opts.controllers;
+          await startControllers({ start, log, pki, kubeconfigPath, apiserverUrl, tls, settings });
+        }
+        let nodes: string[] = [];
+        if (kwokBinary) {
+          const kwok = ManagedProcess.start(
+            'kwok',
+            kwokBinary,
+            kwokArgsFor(kubeconfigPath),
+            path.join(logDir, 'kwok.log'),
+          );
+          children.push(kwok);
+          nodes = await startKwok({ kwok, kubectl, count: nodeCount, log });
+        }
         log(`control plane: ready (${apiserverUrl}, kubeconfig ${kubeconfigPath})`);
 
         return {
           kubeconfigPath,
           apiserverUrl,
-          version,
+          version: release,
           binDir,
           workDir,
-          logDir: path.join(workDir, 'logs'),
+          logDir,
+          nodes,
+          processes: () =>
+            children
+              .filter((c) => !c.exited && c.pid !== undefined)
+              .map((c) => ({ name: c.name, pid: c.pid as number })),
           apiserverLog: () => apiserver?.logFile ?? '',
-          kubectl: (args, kopts) => runKubectl(path.join(binDir, 'kubectl'), kubeconfigPath, args, kopts?.input),
+          podCreationAudit: () => readAudit(auditLog, opts.auditPodCreations === true),
+          get: (apiPath) => httpsGet(`${apiserverUrl}${apiPath}`, tls, 30_000),
+          adminTls: tls,
+          kubectl,
           stopApiserver,
           startApiserver,
           stop,
@@ -194,344 +311,84 @@ export async function startControlPlane(opts: StartControlPlaneOptions = {}): Pr
       }
     }
   } catch (err) {
-    await stop();
+    await stop({ keepWorkDir: true });
     throw err;
   }
 }
 
-// ---------------------------------------------------------------------------------------------
-// build.sh
+interface ControllerContext {
+  start: (name: string, binary: string, args: string[]) => ManagedProcess;
+  log: (line: string) => void;
+  pki: Pki;
+  kubeconfigPath: string;
+  apiserverUrl: string;
+  tls: ClientTls;
+  settings: ControllerOptions;
+}
 
-function findBuildScript(): string {
-  const rel = path.join('test', 'e2e', 'controlplane', 'build.sh');
-  // Works from the source tree (swc/jest) and from a compiled copy under dist/.
-  for (const start of [__dirname, process.cwd()]) {
-    for (let dir = start; ; dir = path.dirname(dir)) {
-      const candidate = path.join(dir, rel);
-      if (fs.existsSync(candidate)) return candidate;
-      if (path.dirname(dir) === dir) break;
-    }
+/** kube-controller-manager and kube-scheduler, each serving /healthz on a free loopback port. */
+async function startControllers(ctx: ControllerContext): Promise<void> {
+  const { pki, kubeconfigPath, settings } = ctx;
+  const [kcmPort, schedulerPort] = await freePorts(2);
+  const client = [
+    `--kubeconfig=${kubeconfigPath}`,
+    `--authentication-kubeconfig=${kubeconfigPath}`,
+    `--authorization-kubeconfig=${kubeconfigPath}`,
+    '--bind-address=127.0.0.1',
+    `--tls-cert-file=${pki.serverCert}`,
+    `--tls-private-key-file=${pki.serverKey}`,
+    '--leader-elect=false',
+    ...(settings.qps !== undefined ? [`--kube-api-qps=${settings.qps}`] : []),
+    ...(settings.burst !== undefined ? [`--kube-api-burst=${settings.burst}`] : []),
+  ];
+  ctx.log(
+    `control plane: starting kube-controller-manager${settings.scheduler === false ? '' : ' and kube-scheduler'}`,
+  );
+  const kcm = ctx.start('kube-controller-manager', 'kube-controller-manager', [
+    ...client,
+    `--secure-port=${kcmPort}`,
+    // Each controller gets a token for its own service account (replicaset-controller, ...), so
+    // the API server and the webhook see the identities they see in production.
+    '--use-service-account-credentials=true',
+    `--service-account-private-key-file=${pki.saKey}`,
+    `--root-ca-file=${pki.caCert}`,
+    '--cluster-name=e2e',
+  ]);
+  const serving = { ca: ctx.pki.caPem };
+  await waitFor('kube-controller-manager /healthz', READY_TIMEOUT_MS, [kcm], async () => {
+    return (await httpsGet(`https://127.0.0.1:${kcmPort}/healthz`, serving)).status === 200;
+  });
+  if (settings.scheduler !== false) {
+    const scheduler = ctx.start('kube-scheduler', 'kube-scheduler', [...client, `--secure-port=${schedulerPort}`]);
+    await waitFor('kube-scheduler /healthz', READY_TIMEOUT_MS, [scheduler], async () => {
+      return (await httpsGet(`https://127.0.0.1:${schedulerPort}/healthz`, serving)).status === 200;
+    });
   }
-  throw new Error(`cannot find ${rel} above ${__dirname} or ${process.cwd()}`);
-}
-
-function runBuildScript(log: (line: string) => void): Promise<string> {
-  const script = findBuildScript();
-  return new Promise((resolve, reject) => {
-    const child = spawn('bash', [script], { stdio: ['ignore', 'pipe', 'pipe'] });
-    const tail: string[] = [];
-    let binDir: string | undefined;
-    const onLine = (line: string): void => {
-      const m = /^SIDECAR_INJECTOR_K8S_BIN_DIR=(.+)$/.exec(line);
-      if (m?.[1]) binDir = m[1];
-      tail.push(line);
-      if (tail.length > 40) tail.shift();
-      log(`build.sh: ${line}`);
-    };
-    splitLines(child.stdout, onLine);
-    splitLines(child.stderr, onLine);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      if (code === 0 && binDir) resolve(binDir);
-      else reject(new Error(`${script} failed (exit ${code}):\n${tail.join('\n')}`));
-    });
+  // The service-account controller at work: pods need the `default` ServiceAccount.
+  await waitFor('the default ServiceAccount', READY_TIMEOUT_MS, [kcm], async () => {
+    const r = await httpsGet(`${ctx.apiserverUrl}/api/v1/namespaces/default/serviceaccounts/default`, ctx.tls);
+    return r.status === 200;
   });
 }
 
-function splitLines(stream: NodeJS.ReadableStream, onLine: (line: string) => void): void {
-  let buf = '';
-  stream.setEncoding('utf8');
-  stream.on('data', (chunk: string) => {
-    buf += chunk;
-    let i = buf.indexOf('\n');
-    while (i >= 0) {
-      onLine(buf.slice(0, i));
-      buf = buf.slice(i + 1);
-      i = buf.indexOf('\n');
-    }
-  });
-  stream.on('end', () => {
-    if (buf) onLine(buf);
-  });
-}
-
-// ---------------------------------------------------------------------------------------------
-// Certificates (openssl CLI)
-
-interface Pki {
-  caCert: string;
-  serverCert: string;
-  serverKey: string;
-  adminCert: string;
-  adminKey: string;
-  saKey: string;
-  saPub: string;
-  caPem: string;
-  adminCertPem: string;
-  adminKeyPem: string;
-}
-
-async function makePki(dir: string): Promise<Pki> {
-  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
-  const f = (name: string): string => path.join(dir, name);
-  const days = '7';
-
-  // Constant option words are split from one string; paths and values stay separate arguments.
-  const w = (words: string): string[] => words.split(' ');
-  await openssl([
-    ...w('req -x509 -newkey rsa:2048 -nodes -sha256 -subj /CN=sidecar-injector-e2e-ca -days'),
-    days,
-    ...w('-addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign,cRLSign,digitalSignature'),
-    ...['-keyout', f('ca.key'), '-out', f('ca.crt')],
-  ]);
-
-  const leaf = async (name: string, subj: string, ext: string[]): Promise<void> => {
-    const key = f(`${name}.key`);
-    const csr = f(`${name}.csr`);
-    const crt = f(`${name}.crt`);
-    const extFile = f(`${name}.ext`);
-    await openssl([...w('req -newkey rsa:2048 -nodes -subj'), subj, '-keyout', key, '-out', csr]);
-    fs.writeFileSync(extFile, `${ext.join('\n')}\n`);
-    await openssl([
-      ...w('x509 -req -sha256 -CAcreateserial -days'),
-      days,
-      ...['-in', csr, '-CA', f('ca.crt'), '-CAkey', f('ca.key'), '-extfile', extFile, '-out', crt],
-    ]);
-  };
-
-  await leaf('apiserver', '/CN=kube-apiserver', [
-    'basicConstraints=critical,CA:FALSE',
-    'keyUsage=critical,digitalSignature,keyEncipherment',
-    'extendedKeyUsage=serverAuth',
-    'subjectAltName=IP:127.0.0.1,IP:10.0.0.1,DNS:localhost,DNS:kubernetes,DNS:kubernetes.default,' +
-      'DNS:kubernetes.default.svc,DNS:kubernetes.default.svc.cluster.local',
-  ]);
-  await leaf('admin', '/O=system:masters/CN=e2e-admin', [
-    'basicConstraints=critical,CA:FALSE',
-    'keyUsage=critical,digitalSignature,keyEncipherment',
-    'extendedKeyUsage=clientAuth',
-  ]);
-
-  await openssl(['genpkey', '-algorithm', 'RSA', '-pkeyopt', 'rsa_keygen_bits:2048', '-out', f('sa.key')]);
-  await openssl(['pkey', '-in', f('sa.key'), '-pubout', '-out', f('sa.pub')]);
-
-  return {
-    caCert: f('ca.crt'),
-    serverCert: f('apiserver.crt'),
-    serverKey: f('apiserver.key'),
-    adminCert: f('admin.crt'),
-    adminKey: f('admin.key'),
-    saKey: f('sa.key'),
-    saPub: f('sa.pub'),
-    caPem: fs.readFileSync(f('ca.crt'), 'utf8'),
-    adminCertPem: fs.readFileSync(f('admin.crt'), 'utf8'),
-    adminKeyPem: fs.readFileSync(f('admin.key'), 'utf8'),
-  };
-}
-
-function openssl(args: string[]): Promise<void> {
-  return new Promise((resolve, reject) => {
-    execFile('openssl', args, { timeout: 60_000 }, (err, _stdout, stderr) => {
-      if (err) reject(new Error(`openssl ${args.slice(0, 2).join(' ')} failed: ${err.message}\n${stderr}`));
-      else resolve();
-    });
-  });
-}
-
-function kubeconfig(server: string, pki: Pki): string {
-  const b64 = (s: string): string => Buffer.from(s).toString('base64');
+function kwokArgsFor(kubeconfigPath: string): string[] {
   return [
-    'apiVersion: v1',
-    'kind: Config',
-    'clusters:',
-    '- name: e2e',
-    '  cluster:',
-    `    server: ${server}`,
-    `    certificate-authority-data: ${b64(pki.caPem)}`,
-    'users:',
-    '- name: e2e-admin',
-    '  user:',
-    `    client-certificate-data: ${b64(pki.adminCertPem)}`,
-    `    client-key-data: ${b64(pki.adminKeyPem)}`,
-    'contexts:',
-    '- name: e2e',
-    '  context:',
-    '    cluster: e2e',
-    '    user: e2e-admin',
-    '    namespace: default',
-    'current-context: e2e',
-    '',
-  ].join('\n');
+    `--kubeconfig=${kubeconfigPath}`,
+    `--config=${controlPlaneScript(path.join('kwok', 'stages.yaml'))}`,
+    '--manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake',
+    // kwok renews each node's Lease, so the node lifecycle controller keeps the nodes Ready.
+    '--node-lease-duration-seconds=40',
+    '--node-ip=10.1.0.1',
+    '--cidr=10.2.0.0/16',
+  ];
 }
 
-// ---------------------------------------------------------------------------------------------
-// Processes
-
-class ManagedProcess {
-  exited = false;
-  private readonly exitPromise: Promise<void>;
-
-  private constructor(
-    readonly name: string,
-    private readonly child: ChildProcess,
-    readonly logFile: string,
-  ) {
-    this.exitPromise = new Promise((resolve) => {
-      child.once('exit', () => {
-        this.exited = true;
-        resolve();
-      });
-      child.once('error', () => {
-        this.exited = true;
-        resolve();
-      });
-    });
-  }
-
-  static start(name: string, bin: string, args: string[], logFile: string): ManagedProcess {
-    const fd = fs.openSync(logFile, 'a');
-    try {
-      const child = spawn(bin, args, { stdio: ['ignore', fd, fd] });
-      return new ManagedProcess(name, child, logFile);
-    } finally {
-      fs.closeSync(fd);
-    }
-  }
-
-  logTail(lines = 30): string {
-    try {
-      return fs.readFileSync(this.logFile, 'utf8').split('\n').slice(-lines).join('\n');
-    } catch {
-      return '';
-    }
-  }
-
-  /** Synchronous last resort for process exit: kills only this child's PID. */
-  killNow(): void {
-    if (!this.exited && this.child.pid !== undefined) this.child.kill('SIGKILL');
-  }
-
-  async stop(graceMs: number): Promise<void> {
-    if (this.exited || this.child.pid === undefined) return;
-    this.child.kill('SIGTERM');
-    let timer: NodeJS.Timeout | undefined;
-    const timedOut = await Promise.race([
-      this.exitPromise.then(() => false),
-      new Promise<boolean>((resolve) => {
-        timer = setTimeout(() => resolve(true), graceMs);
-      }),
-    ]);
-    if (timer) clearTimeout(timer);
-    if (timedOut && !this.exited) {
-      this.child.kill('SIGKILL');
-      await this.exitPromise;
-    }
-  }
-}
-
-async function waitFor(
-  what: string,
-  timeoutMs: number,
-  procs: ManagedProcess[],
-  check: () => Promise<boolean>,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  let lastError = '';
-  for (;;) {
-    for (const p of procs) {
-      if (p.exited) throw new Error(`${p.name} exited while waiting for ${what}; log tail:\n${p.logTail()}`);
-    }
-    try {
-      if (await check()) return;
-      lastError = 'not ready';
-    } catch (err) {
-      lastError = err instanceof Error ? err.message : String(err);
-    }
-    if (Date.now() > deadline) {
-      const tails = procs.map((p) => `--- ${p.name} ---\n${p.logTail()}`).join('\n');
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what} (${lastError})\n${tails}`);
-    }
-    await sleep(250);
-  }
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-async function freePorts(n: number): Promise<number[]> {
-  const servers: net.Server[] = [];
-  try {
-    for (let i = 0; i < n; i++) {
-      const s = net.createServer();
-      servers.push(s);
-      await new Promise<void>((resolve, reject) => {
-        s.once('error', reject);
-        s.listen(0, '127.0.0.1', () => resolve());
-      });
-    }
-    return servers.map((s) => (s.address() as net.AddressInfo).port);
-  } finally {
-    await Promise.all(servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
-  }
-}
-
-interface HttpResult {
-  status: number;
-  body: string;
-}
-
-function collect(res: http.IncomingMessage, resolve: (r: HttpResult) => void): void {
-  let body = '';
-  res.setEncoding('utf8');
-  res.on('data', (c: string) => {
-    body += c;
-  });
-  res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-}
-
-function httpGet(url: string): Promise<HttpResult> {
-  return new Promise((resolve, reject) => {
-    const req = http.get(url, { timeout: 2_000 }, (res) => collect(res, resolve));
-    req.on('timeout', () => req.destroy(new Error('timeout')));
-    req.on('error', reject);
-  });
-}
-
-function httpsGet(url: string, tls: { ca: string; cert: string; key: string }): Promise<HttpResult> {
-  return new Promise((resolve, reject) => {
-    const req = https.get(url, { ...tls, agent: false, timeout: 5_000 }, (res) => collect(res, resolve));
-    req.on('timeout', () => req.destroy(new Error('timeout')));
-    req.on('error', reject);
-  });
-}
-
-function runKubectl(bin: string, kubeconfigPath: string, args: string[], input?: string): Promise<KubectlResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(bin, args, {
-      env: { ...process.env, KUBECONFIG: kubeconfigPath },
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8');
-    child.stderr.setEncoding('utf8');
-    child.stdout.on('data', (c: string) => {
-      stdout += c;
-    });
-    child.stderr.on('data', (c: string) => {
-      stderr += c;
-    });
-    const timer = setTimeout(() => child.kill('SIGKILL'), KUBECTL_TIMEOUT_MS);
-    child.on('error', (err) => {
-      clearTimeout(timer);
-      reject(err);
-    });
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      resolve({ code: code ?? (signal ? 128 : 1), stdout, stderr });
-    });
-    child.stdin.on('error', () => {}); // kubectl may exit before reading all input
-    child.stdin.end(input ?? '');
-  });
+function readAudit(file: string, enabled: boolean): AuditEvent[] {
+  if (!enabled) throw new Error('podCreationAudit() needs startControlPlane({ auditPodCreations: true })');
+  if (!fs.existsSync(file)) return [];
+  return fs
+    .readFileSync(file, 'utf8')
+    .split('\n')
+    .filter((line) => line.trim() !== '')
+    .map((line) => JSON.parse(line) as AuditEvent);
 }

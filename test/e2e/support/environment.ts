@@ -1,10 +1,11 @@
 // One e2e environment per test file: a real control plane (etcd + kube-apiserver), the
 // SidecarTemplate CRD from deploy/, webhook certificates from `sidecar-injector certs`, and the
 // webhook process watching the API. Tests then install webhook configurations and create pods.
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { cpSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type ControlPlane, startControlPlane } from './controlPlane';
+import { type ControlPlane, type StartControlPlaneOptions, startControlPlane } from './controlPlane';
 import {
   generateCertificates,
   INJECTOR_NAMESPACE,
@@ -13,6 +14,7 @@ import {
   type WebhookCertificates,
 } from './injector';
 import { Kube } from './kube';
+import { controlPlaneScript } from './processes';
 import { type Scope, type WebhookConfigurationOptions, webhookConfiguration } from './webhookConfigs';
 
 const ROOT = join(__dirname, '..', '..', '..');
@@ -24,16 +26,22 @@ const FIXTURE_TEMPLATES = join(__dirname, '..', 'webhook-fixtures', 'templates')
 export const SETUP_TIMEOUT_MS = 30 * 60_000;
 export const TEST_TIMEOUT_MS = 90_000;
 
-/** The Kubernetes version test/e2e/controlplane/go.mod pins, known before anything starts. */
+/**
+ * The Kubernetes release the suite runs against, known before anything starts: the one
+ * SIDECAR_INJECTOR_K8S_VERSION names (a minor is resolved through its committed module), else the
+ * newest supported minor's.
+ */
 export function pinnedKubernetesVersion(): string {
-  const goMod = readFileSync(join(ROOT, 'test', 'e2e', 'controlplane', 'go.mod'), 'utf8');
-  const match = /^\s*k8s\.io\/kubernetes (v\S+)/m.exec(goMod);
-  if (!match?.[1]) throw new Error('test/e2e/controlplane/go.mod does not pin k8s.io/kubernetes');
+  const where = execFileSync('bash', [controlPlaneScript('build.sh'), '--where'], { encoding: 'utf8' });
+  const match = /^SIDECAR_INJECTOR_K8S_VERSION=(v\S+)$/m.exec(where);
+  if (!match?.[1]) throw new Error(`build.sh --where did not name a version:\n${where}`);
   return match[1];
 }
 
 export interface EnvironmentOptions {
   readonly nativeSidecars?: 'auto' | 'always' | 'never';
+  /** A whole cluster instead of an API server alone: controllers, kwok nodes, an audit log. */
+  readonly cluster?: Pick<StartControlPlaneOptions, 'controllers' | 'nodes' | 'auditPodCreations'>;
 }
 
 export interface Environment {
@@ -60,7 +68,7 @@ export async function startEnvironment(options: EnvironmentOptions = {}): Promis
   let cp: ControlPlane | undefined;
   let injector: Injector | undefined;
   try {
-    cp = await startControlPlane({ log: (line) => lines.push(line) });
+    cp = await startControlPlane({ ...options.cluster, log: (line) => lines.push(line) });
     const kube = new Kube(cp);
 
     // The CRD before the webhook: the webhook is not ready until its first list of SidecarTemplates.

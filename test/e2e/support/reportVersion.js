@@ -1,21 +1,22 @@
-// jest --globalTeardown for `npm run test:e2e`: one last line saying which control plane the
-// suite ran against (the binaries test/e2e/controlplane/build.sh cached for the pinned version).
+// jest --globalTeardown for `npm run test:e2e`: one last line naming the control plane the suite
+// ran against, as its kube-apiserver binary reports itself (the version SIDECAR_INJECTOR_K8S_VERSION
+// chose, else the newest supported minor; test/e2e/controlplane/build.sh --where resolves it).
 const { execFileSync } = require('node:child_process');
 const { readFileSync } = require('node:fs');
-const { homedir } = require('node:os');
 const { join } = require('node:path');
 
 module.exports = async function reportVersion() {
-  const goMod = readFileSync(join(__dirname, '..', 'controlplane', 'go.mod'), 'utf8');
-  const kube = /^\s*k8s\.io\/kubernetes (v\S+)/m.exec(goMod)?.[1];
-  const etcd = /^\s*go\.etcd\.io\/etcd\/server\/v3 (v\S+)/m.exec(goMod)?.[1];
-  const cache = process.env.SIDECAR_INJECTOR_CACHE || join(homedir(), '.cache', 'sidecar-injector');
-  const apiserver = join(cache, `k8s-${kube}`, 'bin', 'kube-apiserver');
-  let reported;
+  const script = join(__dirname, '..', 'controlplane', 'build.sh');
+  let line;
   try {
-    reported = execFileSync(apiserver, ['--version'], { encoding: 'utf8', timeout: 20_000 }).trim();
+    const where = execFileSync('bash', [script, '--where'], { encoding: 'utf8', timeout: 20_000 });
+    const binDir = /^SIDECAR_INJECTOR_K8S_BIN_DIR=(.+)$/m.exec(where)[1];
+    const apiserver = join(binDir, 'kube-apiserver');
+    const reported = execFileSync(apiserver, ['--version'], { encoding: 'utf8', timeout: 20_000 }).trim();
+    const etcd = readFileSync(join(binDir, 'etcd-version'), 'utf8').trim();
+    line = `e2e: ran against kube-apiserver ${reported} and etcd ${etcd} (${apiserver})`;
   } catch (error) {
-    reported = `unknown (${apiserver}: ${error.message})`;
+    line = `e2e: kube-apiserver unknown (${error.message})`;
   }
-  process.stdout.write(`\ne2e: ran against kube-apiserver ${reported} and etcd ${etcd} (${apiserver})\n`);
+  process.stdout.write(`\n${line}\n`);
 };
