@@ -210,11 +210,11 @@ export function runCommand(
   });
 }
 
-const CONTROLPLANE_DIR = path.join('test', 'e2e', 'controlplane');
-
-/** A script of test/e2e/controlplane, found from the source tree or a compiled copy under dist/. */
-export function controlPlaneScript(name: string): string {
-  const rel = path.join(CONTROLPLANE_DIR, name);
+/**
+ * A file of the repository, found from the source tree (jest) or from a compiled copy under
+ * dist/ (bench:cluster): the first `rel` above this file or the working directory.
+ */
+export function repositoryFile(rel: string): string {
   for (const start of [__dirname, process.cwd()]) {
     for (let dir = start; ; dir = path.dirname(dir)) {
       const candidate = path.join(dir, rel);
@@ -223,6 +223,11 @@ export function controlPlaneScript(name: string): string {
     }
   }
   throw new Error(`cannot find ${rel} above ${__dirname} or ${process.cwd()}`);
+}
+
+/** A script or file of test/e2e/controlplane. */
+export function controlPlaneScript(name: string): string {
+  return repositoryFile(path.join('test', 'e2e', 'controlplane', name));
 }
 
 /**

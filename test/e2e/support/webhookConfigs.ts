@@ -4,10 +4,9 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
+import { repositoryFile } from './processes';
 
 export type Scope = 'opt-in' | 'cluster-wide';
-
-const COMPONENTS = join(__dirname, '..', '..', '..', 'deploy', 'components');
 
 export interface WebhookConfigurationOptions {
   readonly url: string;
@@ -22,7 +21,8 @@ export interface WebhookConfigurationOptions {
 type Manifest = Record<string, any>;
 
 export function shippedWebhookConfiguration(scope: Scope): Manifest {
-  return parse(readFileSync(join(COMPONENTS, `webhook-${scope}`, 'mutatingwebhookconfiguration.yaml'), 'utf8'));
+  const file = repositoryFile(join('deploy', 'components', `webhook-${scope}`, 'mutatingwebhookconfiguration.yaml'));
+  return parse(readFileSync(file, 'utf8'));
 }
 
 export function webhookConfiguration(scope: Scope, options: WebhookConfigurationOptions): Manifest {

@@ -87,7 +87,16 @@ export function ownerKind(pod: KubeObject): string | undefined {
 }
 
 export async function podsIn(kube: Kube, namespace: string, selector?: string): Promise<KubeObject[]> {
-  const args = ['get', 'pods', '-n', namespace, '-o', 'json', ...(selector ? ['-l', selector] : [])];
+  const args = [
+    'get',
+    'pods',
+    '-n',
+    namespace,
+    '-o',
+    'json',
+    '--show-managed-fields',
+    ...(selector ? ['-l', selector] : []),
+  ];
   return JSON.parse(await kube.ok(args)).items as KubeObject[];
 }
 
