@@ -10,6 +10,7 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type FlagSpec, helpText, parseFlags, UsageError } from '../src/cli/flags';
 import { type ControlPlane, startControlPlane } from '../test/e2e/support/controlPlane';
+import { until } from '../test/e2e/support/poll';
 import { webhookConfiguration } from '../test/e2e/support/webhookConfigs';
 import { difference, quantile, shareAtMost, type WebhookMetrics, webhookMetrics } from './apiserverMetrics';
 import {
@@ -25,6 +26,7 @@ import { ConnectionSampler } from './connections';
 import { deployedNodeFlags } from './deployed';
 import {
   type BenchServer,
+  cpuSecondsOf,
   generateCertificates,
   killAllChildren,
   ProcessUsage,
@@ -199,16 +201,6 @@ function deploymentManifest(name: string): unknown {
   };
 }
 
-async function until<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`gave up after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-}
-
 interface Bench {
   readonly cp: ControlPlane;
   readonly api: Api;
@@ -235,13 +227,17 @@ async function useWebhook(bench: Bench, on: boolean): Promise<void> {
     metadata: { name: 'probe', namespace: NS, labels: INJECT_LABEL },
     spec: { containers: [{ name: 'app', image: 'registry.k8s.io/pause:3.10' }] },
   };
-  await until(`the webhook configuration to be ${on ? 'used' : 'gone'}`, 30_000, async () => {
-    const answer = (await bench.api.call('POST', `/api/v1/namespaces/${NS}/pods?dryRun=All`, probe)) as {
-      spec: { initContainers?: unknown[]; containers: unknown[] };
-    };
-    const injected = (answer.spec.initContainers?.length ?? 0) + answer.spec.containers.length > 1;
-    return injected === on ? true : undefined;
-  });
+  await until(
+    `the webhook configuration to be ${on ? 'used' : 'gone'}`,
+    async () => {
+      const answer = (await bench.api.call('POST', `/api/v1/namespaces/${NS}/pods?dryRun=All`, probe)) as {
+        spec: { initContainers?: unknown[]; containers: unknown[] };
+      };
+      const injected = (answer.spec.initContainers?.length ?? 0) + answer.spec.containers.length > 1;
+      return injected === on ? true : undefined;
+    },
+    { timeoutMs: 30_000 },
+  );
 }
 
 async function scrape(bench: Bench): Promise<WebhookMetrics> {
@@ -278,8 +274,7 @@ async function runCell(bench: Bench, side: 'with' | 'without', rate: number | 'm
   const list = (await bench.api.call('GET', `/api/v1/namespaces/${NS}/pods`)) as {
     metadata: { resourceVersion: string };
   };
-  let stored = 0;
-  let lastStoredAt = 0;
+  const storedAt: number[] = [];
   let allStored: () => void = () => {};
   const done = new Promise<void>((resolve) => {
     allStored = resolve;
@@ -288,14 +283,15 @@ async function runCell(bench: Bench, side: 'with' | 'without', rate: number | 'm
     `/api/v1/namespaces/${NS}/pods?resourceVersion=${list.metadata.resourceVersion}`,
     (type) => {
       if (type !== 'ADDED') return;
-      stored++;
-      lastStoredAt = performance.now();
-      if (stored >= pods) allStored();
+      storedAt.push(performance.now());
+      if (storedAt.length >= pods) allStored();
     },
   );
   const before = await scrape(bench);
   const serverBefore = await scrapeAdmissionDuration(bench.webhook.metricsUrl as string);
   const usage = new ProcessUsage(bench.webhook.pid);
+  const processes = [...bench.cp.processes(), { name: 'webhook', pid: bench.webhook.pid }];
+  const cpuBefore = processes.map((p) => cpuSecondsOf(p.pid));
   const sockets = new ConnectionSampler(Number(new URL(bench.webhook.url).port));
   const start = performance.now();
   let pacing: NodeJS.Timeout | undefined;
@@ -322,17 +318,22 @@ async function runCell(bench: Bench, side: 'with' | 'without', rate: number | 'm
       }),
     ]);
     clearTimeout(timer);
-    if (timedOut) log(`  ${side} at ${rate}: only ${stored} of ${pods} pods stored after ${CELL_TIMEOUT_MS / 1000} s`);
+    if (timedOut)
+      log(`  ${side} at ${rate}: only ${storedAt.length} of ${pods} pods stored after ${CELL_TIMEOUT_MS / 1000} s`);
   } finally {
     clearTimeout(pacing);
     stop();
   }
-  const seconds = ((stored >= pods ? lastStoredAt : performance.now()) - start) / 1000;
+  const stored = storedAt.length;
+  const seconds = ((stored >= pods ? (storedAt.at(-1) as number) : performance.now()) - start) / 1000;
   // The histogram lags the watch by a moment: the last admissions are observed as they return.
   await new Promise((resolve) => setTimeout(resolve, 500));
   const after = await scrape(bench);
   const { cpuSeconds, peakRssBytes } = usage.stop();
   const { connections, peakConnections } = sockets.stop();
+  const cpuMsPerPod = Object.fromEntries(
+    processes.map((p, i) => [p.name, ((cpuSecondsOf(p.pid) - (cpuBefore[i] ?? 0)) * 1000) / Math.max(1, stored)]),
+  );
   const serverAfter = await scrapeAdmissionDuration(bench.webhook.metricsUrl as string);
   const served = serverAfter.count - serverBefore.count;
   const delta = difference(after, before);
@@ -340,16 +341,16 @@ async function runCell(bench: Bench, side: 'with' | 'without', rate: number | 'm
   const p99 = quantile(delta.duration, 0.99);
 
   await scaleAll(bench, share(0));
-  await until('the pods to be deleted', CELL_TIMEOUT_MS, async () =>
-    (await podCount(bench)) === 0 ? true : undefined,
-  );
+  await until('the pods to be deleted', async () => ((await podCount(bench)) === 0 ? true : undefined), {
+    timeoutMs: CELL_TIMEOUT_MS,
+  });
 
   return {
     side,
     pods,
     stored,
     seconds,
-    podsPerSecond: stored / seconds,
+    podsPerSecond: steadyRate(storedAt, pods),
     admissions: delta.duration.count,
     failedAdmissions: delta.rejected,
     webhookP50Ms: p50.estimate * 1000,
@@ -361,7 +362,19 @@ async function runCell(bench: Bench, side: 'with' | 'without', rate: number | 'm
     webhookServerMeanMs: served > 0 ? ((serverAfter.sum - serverBefore.sum) * 1000) / served : Number.NaN,
     connections,
     peakConnections,
+    cpuMsPerPod,
   };
+}
+
+/**
+ * Pods stored per second between the 10th and the 90th percent of them: the pace once the
+ * controllers are under way, without the lag before the first pod and the tail after the last.
+ */
+function steadyRate(storedAt: readonly number[], pods: number): number {
+  const first = storedAt[Math.floor(pods * 0.1)];
+  const last = storedAt[Math.ceil(pods * 0.9) - 1];
+  if (first === undefined || last === undefined || last <= first) return Number.NaN;
+  return ((Math.ceil(pods * 0.9) - 1 - Math.floor(pods * 0.1)) * 1000) / (last - first);
 }
 
 async function main(): Promise<void> {
@@ -413,7 +426,7 @@ async function main(): Promise<void> {
       await api.call('POST', `/apis/apps/v1/namespaces/${NS}/deployments`, deploymentManifest(`load-${i}`));
     }
     // The ServiceAccount admission plugin needs the namespace's `default` ServiceAccount.
-    await until('the bench namespace ServiceAccount', 30_000, async () =>
+    await until('the bench namespace ServiceAccount', async () =>
       (await cp?.get(`/api/v1/namespaces/${NS}/serviceaccounts/default`))?.status === 200 ? true : undefined,
     );
     const bench: Bench = { cp, api, webhook, webhookConfig, settings };

@@ -8,6 +8,7 @@ export interface SideCell {
   readonly stored: number;
   /** From the first scale request to the last pod stored. */
   readonly seconds: number;
+  /** Pods stored per second from the 10th to the 90th percent of them. */
   readonly podsPerSecond: number;
   /** Calls of this webhook the API server measured (0 without it). */
   readonly admissions: number;
@@ -26,6 +27,8 @@ export interface SideCell {
   /** TCP connections to the webhook seen during the cell (each a TLS handshake), and the most at once. */
   readonly connections: number;
   readonly peakConnections: number;
+  /** CPU time per stored pod of each process (etcd, kube-apiserver, kube-controller-manager, webhook), ms: where the time goes. */
+  readonly cpuMsPerPod: Readonly<Record<string, number>>;
 }
 
 export interface ClusterRow {
@@ -86,12 +89,26 @@ export function fastestRow(rows: readonly ClusterRow[]): ClusterRow | undefined 
   return rows.find((r) => r.rate === 'max') ?? [...rows].sort((a, b) => Number(b.rate) - Number(a.rate))[0];
 }
 
+/**
+ * The highest paced rate the webhook side kept up with (its pods/s at least 95 % of the target),
+ * else the fastest row: where the webhook's latency is judged. At full speed the pods come as one
+ * burst, and its latency is queueing.
+ */
+export function sustainedRow(rows: readonly ClusterRow[]): ClusterRow | undefined {
+  const kept = rows
+    .filter((r) => r.rate !== 'max' && headline(r).withPodsPerSecond >= 0.95 * r.rate)
+    .sort((a, b) => Number(b.rate) - Number(a.rate));
+  return kept[0] ?? fastestRow(rows);
+}
+
 export function judgeClusterTargets(report: Omit<ClusterReport, 'targets'>): ClusterTarget[] {
   const row = fastestRow(report.rows);
   const h = row ? headline(row) : undefined;
+  const latencyRow = sustainedRow(report.rows);
+  const l = latencyRow ? headline(latencyRow) : undefined;
   const failed = report.rows.flatMap((r) => r.with).reduce((n, c) => n + c.failedAdmissions, 0);
   const measured = (v: number | undefined) => v !== undefined && !Number.isNaN(v);
-  const [lower, upper] = h?.webhookP99BucketMs ?? [Number.NaN, Number.NaN];
+  const [lower, upper] = l?.webhookP99BucketMs ?? [Number.NaN, Number.NaN];
   return [
     {
       name: `pods/s with the webhook / without, ${row ? rateLabel(row.rate) : '-'}`,
@@ -102,10 +119,10 @@ export function judgeClusterTargets(report: Omit<ClusterReport, 'targets'>): Clu
       met: measured(h?.throughputRatio) ? (h?.throughputRatio ?? 0) >= 0.95 : 'not measured',
     },
     {
-      name: `webhook p99 as the API server measures it, ${row ? rateLabel(row.rate) : '-'}`,
+      name: `webhook p99 as the API server measures it, ${latencyRow ? rateLabel(latencyRow.rate) : '-'} (the highest rate sustained)`,
       goal: '<= 10 ms',
-      value: h ? `${fixed(h.webhookP99Ms)} ms (in its ${fixed(lower, 0)}-${fixed(upper, 0)} ms bucket)` : '-',
-      met: measured(h?.webhookP99Ms) ? (h?.webhookP99Ms ?? 0) <= 10 : 'not measured',
+      value: l ? `${fixed(l.webhookP99Ms)} ms (in its ${fixed(lower, 0)}-${fixed(upper, 0)} ms bucket)` : '-',
+      met: measured(l?.webhookP99Ms) ? (l?.webhookP99Ms ?? 0) <= 10 : 'not measured',
     },
     {
       name: 'failed admissions (all cells)',
@@ -147,6 +164,23 @@ export function formatClusterReport(report: ClusterReport): string {
       }
     }
   }
+  const processNames = [
+    ...new Set(report.rows.flatMap((r) => [...r.without, ...r.with]).flatMap((c) => Object.keys(c.cpuMsPerPod))),
+  ];
+  const cpuRows: string[][] = [];
+  for (const row of report.rows) {
+    for (const side of ['without', 'with'] as const) {
+      for (const c of row[side]) {
+        const values = processNames.map((n) => c.cpuMsPerPod[n] ?? Number.NaN);
+        cpuRows.push([
+          rateLabel(row.rate),
+          side === 'with' ? 'webhook' : 'none',
+          ...values.map((v) => fixed(v)),
+          fixed(values.reduce((a, b) => a + (Number.isNaN(b) ? 0 : b), 0)),
+        ]);
+      }
+    }
+  }
   const ratios = report.rows.map((row) => {
     const h = headline(row);
     return `  ${rateLabel(row.rate)}: ${fixed(h.throughputRatio)} (${fixed(h.withPodsPerSecond, 0)} / ${fixed(h.withoutPodsPerSecond, 0)} pods/s)`;
@@ -166,7 +200,7 @@ export function formatClusterReport(report: ClusterReport): string {
         'webhook',
         'stored',
         'to all stored s',
-        'pods/s',
+        'pods/s 10-90 %',
         'API server p50 / p99 ms',
         '<= 5 ms',
         'CPU us/admission',
@@ -177,6 +211,9 @@ export function formatClusterReport(report: ClusterReport): string {
       ],
       cells,
     ),
+    '',
+    'CPU time per pod stored, ms (where the time goes; the idle webhook process counts on both sides):',
+    table(['rate', 'webhook', ...processNames, 'total'], cpuRows),
     '',
     'pods/s with the webhook / without:',
     ...ratios,

@@ -291,7 +291,7 @@ function statusField(pid: number, field: string): number | undefined {
 }
 
 /** utime + stime of a process, in seconds (clock ticks of 1/100 s on Linux). */
-function cpuSecondsOf(pid: number): number {
+export function cpuSecondsOf(pid: number): number {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     // Fields after the command name, which is in parentheses and may contain spaces.
