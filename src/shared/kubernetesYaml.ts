@@ -99,7 +99,7 @@ export function readKubernetesYaml(text: string): KubernetesYaml {
 }
 
 /** The value of a parsed document (see PARSE_OPTIONS) as kubectl reads it; throws on what it refuses. */
-export function kubernetesValue(document: Document.Parsed, report?: ReadReport): unknown {
+export function kubernetesValue(document: Document, report?: ReadReport): unknown {
   let budget = MAX_NODES;
   const convert = (node: unknown): unknown => {
     if (--budget < 0) throw new ReadError(node as Node, 'too many nodes once aliases are expanded');
@@ -146,7 +146,7 @@ export function kubernetesValue(document: Document.Parsed, report?: ReadReport):
   return convert(document.contents);
 }
 
-function target(alias: Alias, document: Document.Parsed): unknown {
+function target(alias: Alias, document: Document): unknown {
   const node = alias.resolve(document);
   if (!node) throw new ReadError(alias, `unknown anchor ${alias.source}`);
   return node;

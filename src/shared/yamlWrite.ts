@@ -7,15 +7,19 @@ import { PARSE_OPTIONS, resolvePlain } from './kubernetesYaml';
 
 type Obj = Record<string, unknown>;
 
-/** Whether a plain `text` would be read as something other than that string by some reader. */
+/**
+ * Whether a plain `text` would be read as another scalar (a number, a boolean, null, a date) by
+ * some reader. Text that is no plain scalar at all (`a: b`, `{x}`) the writer quotes by itself.
+ */
 export function needsQuotes(text: string): boolean {
   // `<<` is a string as a value, but a merge as a key.
   if (text === '<<' || resolvePlain(text).tag !== 'str') return true;
   for (const version of ['1.1', '1.2'] as const) {
     try {
-      if (parse(text, { version, logLevel: 'silent' }) !== text) return true;
+      const read: unknown = parse(text, { version, logLevel: 'silent' });
+      if (read !== text && (read === null || typeof read !== 'object' || read instanceof Date)) return true;
     } catch {
-      // Not a valid plain scalar at all: the writer quotes it anyway.
+      // Not a valid plain scalar: quoted anyway.
     }
   }
   return false;
@@ -34,14 +38,22 @@ export function yamlNode(value: unknown): Scalar | YAMLMap | YAMLSeq {
     return map;
   }
   if (typeof value === 'string') return stringNode(value);
-  if (typeof value === 'number') return new Scalar(numberText(value));
-  return new Scalar(value === null || value === undefined ? 'null' : String(value));
+  const node = new Scalar(
+    typeof value === 'number' ? numberText(value) : value === null || value === undefined ? 'null' : String(value),
+  );
+  node.type = Scalar.PLAIN;
+  return node;
 }
 
 /** YAML 1.1 floats need a dot: `1e+21` would be a string there, `1.0e+21` is a number everywhere. */
 function numberText(value: number): string {
   const text = String(value);
   return text.includes('e') && !text.includes('.') ? text.replace('e', '.0e') : text;
+}
+
+/** A map key, quoted when a reader would take it for something else (`"y"`, `"<<"`, `"1"`). */
+export function yamlKey(text: string): Scalar {
+  return stringNode(text);
 }
 
 function stringNode(text: string): Scalar {
