@@ -2,16 +2,18 @@
 // same inject() call as the webhook, so what it prints is what the cluster would store.
 import { readFile } from 'node:fs/promises';
 import { applyPatch } from 'fast-json-patch';
-import { stringify } from 'yaml';
 import { NATIVE_SIDECARS_CHOICES, type NativeSidecarsFlag, nativeSidecarsEnabled } from '../cluster/nativeSidecars';
 import { inject } from '../injection/inject';
+import type { AddOperation } from '../injection/patchBuilder';
 import { defaultTemplatesDir } from '../runtime/packageRoot';
+import { type KubernetesYamlDocument, readKubernetesYaml } from '../shared/kubernetesYaml';
+import { editDocument, yamlStyleOf } from '../shared/yamlEdit';
 import { fixedNamespaceLabels } from '../sources/namespaceLabels';
 import { loadTemplatePaths } from '../sources/templateFiles';
 import { snapshotOf } from '../templates/catalog';
-import { parseDocuments } from '../templates/documents';
 import { type Labels, labelKeyProblem, labelValueProblem } from '../templates/labelSelector';
-import { locatePodTemplate, SUPPORTED_KINDS, UnsupportedWorkload } from '../workloads/podTemplate';
+import { type DocumentPodTemplates, podTemplatesOf } from '../workloads/manifestDocument';
+import { SUPPORTED_KINDS, UnsupportedWorkload } from '../workloads/podTemplate';
 import { type FlagSpec, helpText, parseFlags, TEMPLATES_DIR_FLAG, UsageError } from './flags';
 import { type CliIO, readAll } from './io';
 
@@ -46,9 +48,11 @@ const FLAGS: readonly FlagSpec[] = [
 
 export const RENDER_HELP = helpText(
   'sidecar-injector render -f FILE|- [flags]',
-  `Injects sidecars offline, as the webhook would, into ${SUPPORTED_KINDS.join(', ')}.\n` +
-    'yaml prints the documents in input order; json one document, or a v1 List of several;\n' +
-    'patch the JSON Patch against exactly one input document. A denial exits 1.',
+  `Injects sidecars offline, as the webhook would, into ${SUPPORTED_KINDS.join(', ')}\n` +
+    '(and the items of a List). Every other document passes through unchanged, in order.\n' +
+    'yaml prints the input with only the injected parts changed (comments kept); json one\n' +
+    'document, or a v1 List of several; patch the JSON Patch against exactly one input document.\n' +
+    'A denial exits 1 and prints nothing.',
   FLAGS,
 );
 
@@ -68,9 +72,13 @@ export function parseLabelList(items: readonly string[]): Labels {
   return labels;
 }
 
+/** One input document and what render does to it. */
 interface Rendered {
-  document: unknown;
-  patch: Array<{ op: 'add'; path: string; value: unknown }>;
+  readonly source: KubernetesYamlDocument;
+  /** The add operations against the whole document (empty when nothing is injected). */
+  readonly patch: AddOperation[];
+  /** The document's value once patched. */
+  readonly value: unknown;
 }
 
 export async function runRender(argv: readonly string[], io: CliIO): Promise<number> {
@@ -89,6 +97,7 @@ export async function runRender(argv: readonly string[], io: CliIO): Promise<num
     for (const message of messages) io.stderr.write(`Error: ${message}\n`);
     return 1;
   };
+  const warn = (message: string) => io.stderr.write(`Warning: ${message}\n`);
 
   let text: string;
   try {
@@ -96,9 +105,11 @@ export async function runRender(argv: readonly string[], io: CliIO): Promise<num
   } catch (error) {
     return fail(`cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
   }
-  const input = parseDocuments(text);
+  const input = readKubernetesYaml(text);
   if (input.problems.length > 0) return fail(...input.problems.map((p) => `${file}: ${p}`));
-  const { documents } = input;
+  for (const warning of input.warnings) warn(`${file}: ${warning}`);
+  for (const duplicate of input.duplicateKeys) warn(`${file}: ${duplicate}; the last value is used, as kubectl does`);
+  const documents = input.documents.filter((d) => d.value !== null);
   if (documents.length === 0) return fail(`${file}: no documents`);
   if (output === 'patch' && documents.length !== 1) {
     return fail(`--output patch needs exactly one input document; ${file} has ${documents.length}`);
@@ -106,69 +117,93 @@ export async function runRender(argv: readonly string[], io: CliIO): Promise<num
 
   const loaded = await loadTemplatePaths(dirs);
   for (const error of loaded.errors) {
-    for (const problem of error.problems)
-      io.stderr.write(`Warning: template file not used: ${error.file}: ${problem}\n`);
+    for (const problem of error.problems) warn(`template file not used: ${error.file}: ${problem}`);
   }
   const snapshot = snapshotOf(loaded.templates);
 
   const rendered: Rendered[] = [];
   let failed = false;
-  documents.forEach((document, index) => {
-    let location: ReturnType<typeof locatePodTemplate>;
+  documents.forEach((source, index) => {
+    let found: DocumentPodTemplates;
     try {
-      location = locatePodTemplate(document);
+      found = podTemplatesOf(source.value);
     } catch (error) {
       if (!(error instanceof UnsupportedWorkload)) throw error;
       failed = true;
       io.stderr.write(`Error: document ${index + 1}: ${error.message}\n`);
       return;
     }
-    const namespace = (values.namespace as string | undefined) ?? namespaceOf(document) ?? 'default';
-    const result = inject(
-      location.pod,
-      {
-        namespace,
-        namespaceLabels: namespaceLabels.labelsOf(namespace),
-        nativeSidecars,
-        workloadKind: location.kind,
-      },
-      snapshot,
-    );
-    const about = documents.length > 1 ? `${location.label}: ` : '';
-    for (const warning of result.warnings) io.stderr.write(`Warning: ${about}${warning}\n`);
-    if (result.outcome === 'denied') {
-      failed = true;
-      io.stderr.write(`Error: ${location.label} denied: ${result.message}\n`);
-      return;
+    for (const notice of found.notInjected) warn(`document ${index + 1}: ${notice}`);
+    const patch: AddOperation[] = [];
+    for (const location of found.locations) {
+      const namespace = (values.namespace as string | undefined) ?? location.namespace ?? 'default';
+      const result = inject(
+        location.pod,
+        {
+          namespace,
+          namespaceLabels: namespaceLabels.labelsOf(namespace),
+          nativeSidecars,
+          workloadKind: location.kind,
+        },
+        snapshot,
+      );
+      const about = documents.length > 1 || found.locations.length > 1 ? `${location.label}: ` : '';
+      for (const warning of result.warnings) warn(`${about}${warning}`);
+      if (result.outcome === 'denied') {
+        failed = true;
+        io.stderr.write(`Error: ${location.label} denied: ${result.message}\n`);
+        continue;
+      }
+      if (result.outcome === 'injected')
+        for (const op of result.patch) patch.push({ ...op, path: location.pointer + op.path });
     }
-    const patch =
-      result.outcome === 'injected' ? result.patch.map((op) => ({ ...op, path: location.pointer + op.path })) : [];
-    rendered.push({ document: applyPatch(structuredClone(document), patch, true, true).newDocument, patch });
+    const value =
+      patch.length > 0 ? applyPatch(structuredClone(source.value), patch, true, true).newDocument : source.value;
+    rendered.push({ source, patch, value });
   });
   // Nothing on stdout when a document failed: a partial manifest must not reach `kubectl apply`.
   if (failed) return 1;
-  io.stdout.write(format(rendered, output));
+  io.stdout.write(format(text, rendered, output, warn));
   return 0;
 }
 
-function namespaceOf(document: unknown): string | undefined {
-  const namespace = (document as { metadata?: { namespace?: unknown } }).metadata?.namespace;
-  return typeof namespace === 'string' && namespace !== '' ? namespace : undefined;
-}
-
-function format(rendered: Rendered[], output: Output): string {
+function format(text: string, rendered: Rendered[], output: Output, warn: (message: string) => void): string {
   switch (output) {
     case 'patch':
       return `${JSON.stringify(rendered[0]?.patch ?? [], null, 2)}\n`;
     case 'json': {
       const value =
         rendered.length === 1
-          ? rendered[0]?.document
-          : { apiVersion: 'v1', kind: 'List', items: rendered.map((r) => r.document) };
+          ? rendered[0]?.value
+          : { apiVersion: 'v1', kind: 'List', items: rendered.map((r) => r.value) };
       return `${JSON.stringify(value, null, 2)}\n`;
     }
     case 'yaml':
-      // YAML 1.1 quoting ("yes", "on", "0755" stay strings) as kubectl reads it.
-      return rendered.map((r) => stringify(r.document, { version: '1.1', lineWidth: 0 })).join('---\n');
+      return yamlOutput(text, rendered, warn);
   }
+}
+
+/**
+ * The input text with each changed document's content replaced: what render does not change
+ * stays as written, comments, quoting and `---` lines included.
+ */
+function yamlOutput(text: string, rendered: Rendered[], warn: (message: string) => void): string {
+  const style = yamlStyleOf(text);
+  let out = '';
+  let from = 0;
+  rendered.forEach(({ source, patch, value }, index) => {
+    const range = source.document.contents?.range;
+    if (patch.length === 0 || !range) return;
+    const [start, , end] = range;
+    const edited = editDocument(source.document, patch, value, style);
+    if (!edited.kept) {
+      warn(
+        `document ${index + 1}: written anew from its values, without its comments: the patch goes through an alias or a merge key`,
+      );
+    }
+    const replacement = text.slice(start, end).endsWith('\n') ? edited.text : edited.text.replace(/\n$/, '');
+    out += text.slice(from, start) + replacement;
+    from = end;
+  });
+  return out + text.slice(from);
 }

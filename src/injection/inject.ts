@@ -6,6 +6,7 @@ import type { Labels } from '../templates/labelSelector';
 import { resolveParameters } from './parameters';
 import { type AddOperation, PatchBuilder } from './patchBuilder';
 import { applyPlan, planTemplate } from './plan';
+import { padPodResources } from './podResources';
 import { PodState } from './podState';
 import { MalformedPod, type PodView, viewPod } from './podView';
 import { selectTemplates } from './selection';
@@ -93,6 +94,9 @@ export function inject(pod: unknown, context: InjectionContext, catalog: Catalog
     injected.push(template.name);
   }
   if (injected.length === 0) return { outcome: 'unchanged', warnings, selected };
+  const padding = padPodResources(pod, patch.patch());
+  for (const change of padding.changes) patch.set(['spec', 'resources', change.field], change.resource, change.to);
+  warnings.push(...padding.warnings);
   patch.set(['metadata', 'annotations'], STATUS_ANNOTATION, serializeStatus({ templates: records }));
   return { outcome: 'injected', patch: patch.patch(), injected, warnings, selected };
 }

@@ -1,6 +1,7 @@
-// Multi-document YAML (and JSON, which YAML reads) into plain objects, and template files into
-// compiled templates. Problems carry line numbers or template names so a user can find them.
-import { LineCounter, parseAllDocuments } from 'yaml';
+// Multi-document YAML (and JSON, which YAML reads) into plain objects, read as Kubernetes reads
+// them, and template files into compiled templates. Problems carry line numbers or template names
+// so a user can find them.
+import { readKubernetesYaml } from '../shared/kubernetesYaml';
 import { isObject } from '../shared/objects';
 import { type CompiledTemplate, compileTemplate } from './compile';
 
@@ -17,23 +18,15 @@ export interface ParsedDocuments {
 }
 
 export function parseDocuments(text: string): ParsedDocuments {
-  const lineCounter = new LineCounter();
+  const read = readKubernetesYaml(text);
   const documents: unknown[] = [];
-  const problems: string[] = [];
-  for (const doc of parseAllDocuments(text, { lineCounter, prettyErrors: false })) {
-    if (doc.errors.length > 0) {
-      for (const error of doc.errors) {
-        const { line, col } = lineCounter.linePos(error.pos[0]);
-        problems.push(`line ${line}, column ${col}: ${error.message.split('\n')[0]}`);
-      }
-      continue;
-    }
-    const value: unknown = doc.toJS({ maxAliasCount: 100 });
-    if (value === null || value === undefined) continue;
+  for (const { value } of read.documents) {
+    if (value === null) continue;
     if (isObject(value) && value.kind === 'List' && Array.isArray(value.items)) documents.push(...value.items);
     else documents.push(value);
   }
-  return { documents, problems };
+  // Stricter than kubectl, which silently keeps the last value: in a template that is a mistake.
+  return { documents, problems: [...read.problems, ...read.duplicateKeys] };
 }
 
 export interface TemplateFile {

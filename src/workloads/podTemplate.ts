@@ -17,9 +17,17 @@ const KINDS: Readonly<Record<string, WorkloadKind>> = {
   ReplicaSet: { apiVersion: 'apps/v1', path: ['spec', 'template'] },
   Job: { apiVersion: 'batch/v1', path: ['spec', 'template'] },
   CronJob: { apiVersion: 'batch/v1', path: ['spec', 'jobTemplate', 'spec', 'template'] },
+  ReplicationController: { apiVersion: 'v1', path: ['spec', 'template'] },
+  // Argo Rollouts: a Deployment-like workload with its pod template in the same place.
+  Rollout: { apiVersion: 'argoproj.io/v1alpha1', path: ['spec', 'template'] },
 };
 
 export const SUPPORTED_KINDS: readonly string[] = Object.keys(KINDS);
+
+/** The apiVersion `render` injects a kind at, or undefined for a kind it does not inject. */
+export function workloadApiVersion(kind: unknown): string | undefined {
+  return typeof kind === 'string' && Object.hasOwn(KINDS, kind) ? KINDS[kind]?.apiVersion : undefined;
+}
 
 export interface PodTemplateLocation {
   readonly kind: string;
@@ -42,10 +50,8 @@ export class UnsupportedWorkload extends Error {}
 export function locatePodTemplate(document: unknown): PodTemplateLocation {
   if (!isObject(document)) throw new UnsupportedWorkload('the document is not an object');
   const kind = typeof document.kind === 'string' ? document.kind : undefined;
-  const metadata = isObject(document.metadata) ? document.metadata : {};
-  const name = typeof metadata.name === 'string' ? metadata.name : (metadata.generateName ?? '<unnamed>');
-  const label = `${kind ?? 'document'} ${name}`;
-  const known = kind !== undefined ? KINDS[kind] : undefined;
+  const label = workloadLabel(document);
+  const known = kind !== undefined && Object.hasOwn(KINDS, kind) ? KINDS[kind] : undefined;
   if (!known) {
     throw new UnsupportedWorkload(
       `${label}: kind ${kind === undefined ? '(missing)' : JSON.stringify(kind)} has no pod template; supported kinds: ${SUPPORTED_KINDS.join(', ')}`,
@@ -66,6 +72,13 @@ export function locatePodTemplate(document: unknown): PodTemplateLocation {
   const template = node as Obj;
   const pod = known.path.length === 0 ? template : podOf(template);
   return { kind: kind as string, label, pointer: pointerOf(known.path), pod };
+}
+
+/** `Deployment web`: the kind and name (or generateName) of a document, for messages. */
+export function workloadLabel(document: Obj): string {
+  const metadata = isObject(document.metadata) ? document.metadata : {};
+  const name = typeof metadata.name === 'string' ? metadata.name : (metadata.generateName ?? '<unnamed>');
+  return `${typeof document.kind === 'string' ? document.kind : 'document'} ${name}`;
 }
 
 /** A PodTemplateSpec seen as a Pod; absent fields stay absent so the patch adds them whole. */

@@ -153,14 +153,6 @@ describe('render', () => {
     expect(JSON.parse(run.stdout).kind).toBe('Deployment');
   });
 
-  it('rejects documents that have no pod template, naming the supported kinds', async () => {
-    const run = await cli(['render', '-f', '-'], { stdin: 'apiVersion: v1\nkind: Service\nmetadata: { name: web }\n' });
-    expect(run.code).toBe(1);
-    expect(run.stderr).toMatch(
-      /document 1: Service web: kind "Service" has no pod template; supported kinds: Pod, Deployment/,
-    );
-  });
-
   it('reports YAML syntax errors with their line', async () => {
     const run = await cli(['render', '-f', '-'], { stdin: 'apiVersion: v1\nkind: Pod\nmetadata: { name: [x\n' });
     expect(run.code).toBe(1);

@@ -11,6 +11,8 @@ describe('locatePodTemplate', () => {
     ['apps/v1', 'ReplicaSet', { template }, '/spec/template'],
     ['batch/v1', 'Job', { template }, '/spec/template'],
     ['batch/v1', 'CronJob', { jobTemplate: { spec: { template } } }, '/spec/jobTemplate/spec/template'],
+    ['v1', 'ReplicationController', { template }, '/spec/template'],
+    ['argoproj.io/v1alpha1', 'Rollout', { template }, '/spec/template'],
   ])('finds the pod template of a %s %s at its pointer', (apiVersion, kind, spec, pointer) => {
     const location = locatePodTemplate({ apiVersion, kind, metadata: { name: 'w' }, spec });
     expect(location.pointer).toBe(pointer);
@@ -41,7 +43,7 @@ describe('locatePodTemplate', () => {
   it.each([
     [
       { apiVersion: 'v1', kind: 'Service', metadata: { name: 's' } },
-      /Service s: kind "Service" has no pod template; supported kinds: Pod, Deployment, StatefulSet, DaemonSet, ReplicaSet, Job, CronJob/,
+      /Service s: kind "Service" has no pod template; supported kinds: Pod, Deployment, StatefulSet, DaemonSet, ReplicaSet, Job, CronJob, ReplicationController, Rollout/,
     ],
     [{ apiVersion: 'v1' }, /kind \(missing\) has no pod template/],
     [
