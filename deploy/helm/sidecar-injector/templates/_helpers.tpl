@@ -64,6 +64,11 @@ Checks the schema cannot express; each fails the render with a message naming th
 {{- if and .Values.autoscaling.enabled (gt (int .Values.autoscaling.minReplicas) (int .Values.autoscaling.maxReplicas)) -}}
 {{- fail (printf "autoscaling.minReplicas (%d) must not exceed autoscaling.maxReplicas (%d)" (int .Values.autoscaling.minReplicas) (int .Values.autoscaling.maxReplicas)) -}}
 {{- end -}}
+{{- range $name, $_ := .Values.templates.files -}}
+{{- if not (regexMatch "^[-._A-Za-z0-9]+[.](yaml|yml|json)$" $name) -}}
+{{- fail (printf "templates.files: %q is not a template file name: letters, digits, '-', '_' and '.', ending in .yaml, .yml or .json (--templates-dir reads only those)" $name) -}}
+{{- end -}}
+{{- end -}}
 {{- $replicas := ternary .Values.autoscaling.minReplicas .Values.replicas .Values.autoscaling.enabled | int -}}
 {{- if and .Values.podDisruptionBudget.enabled (ge (int .Values.podDisruptionBudget.minAvailable) $replicas) -}}
 {{- fail (printf "podDisruptionBudget.minAvailable (%d) must be below the replica count (%d), or no node drain could ever evict the injector: raise replicas (autoscaling.minReplicas) or disable the PodDisruptionBudget" (int .Values.podDisruptionBudget.minAvailable) $replicas) -}}
