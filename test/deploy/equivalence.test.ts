@@ -79,7 +79,7 @@ async function bothSides(ci: CiValues, deployDir: string, chartDir = CHART_DIR) 
     set['certificates.secret.caBundle'] = secret.data['ca.crt'];
     kustomize = kustomize.filter((d) => d !== secret);
   }
-  const chart = await helmTemplate(helm, { chartDir, values: [ci.path], set, asInstalled: true });
+  const chart = await helmTemplate(helm, { chartDir, values: [ci.path], set, includeCrds: true, skipTests: true });
   const normalise = (doc: Doc) => unwrappedCaBundle(withoutHelmLabels(doc));
   return { chart: chart.map(normalise), kustomize: kustomize.map(normalise), secret };
 }

@@ -56,8 +56,10 @@ export interface TemplateOptions {
   readonly chartDir?: string;
   readonly namespace?: string;
   readonly release?: string;
-  /** `--include-crds --skip-tests`: what the kustomize overlays hold. */
-  readonly asInstalled?: boolean;
+  /** `--include-crds`: the CRD in crds/ too. */
+  readonly includeCrds?: boolean;
+  /** `--skip-tests`: without the helm test pod. */
+  readonly skipTests?: boolean;
   readonly showOnly?: readonly string[];
 }
 
@@ -70,7 +72,8 @@ export function helmTemplateArgs(options: TemplateOptions = {}): string[] {
     options.namespace ?? NAMESPACE,
     ...(options.values ?? []).flatMap((file) => ['--values', file]),
     ...Object.entries(options.set ?? {}).flatMap(([key, value]) => ['--set-string', `${key}=${value}`]),
-    ...(options.asInstalled ? ['--include-crds', '--skip-tests'] : []),
+    ...(options.includeCrds ? ['--include-crds'] : []),
+    ...(options.skipTests ? ['--skip-tests'] : []),
     ...(options.showOnly ?? []).flatMap((t) => ['--show-only', t]),
   ];
 }
