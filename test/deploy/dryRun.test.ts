@@ -59,46 +59,40 @@ describe('kubectl apply --dry-run=server of what the chart renders', () => {
 });
 
 describe('a planted mistake is refused by the API server', () => {
-  const plant = async (edit: (docs: Doc[]) => void) => {
-    const docs = await helmTemplate(helm, { values: [join(CHART_DIR, 'ci', 'observability-values.yaml')] });
-    edit(docs);
-    return dryRun(docs);
-  };
-
-  test(
-    'a misspelt Certificate field (the stand-in CRDs are strict, as the real ones are)',
-    async () => {
-      const result = await plant((docs) => {
+  const plants: ReadonlyArray<[string, (docs: Doc[]) => void, string]> = [
+    [
+      'a misspelt Certificate field (the stand-in CRDs are strict, as the real ones are)',
+      (docs) => {
         const spec = findOne(docs, 'Certificate', 'sidecar-injector-serving').spec;
         spec.renewbefore = spec.renewBefore;
         delete spec.renewBefore;
-      });
-      expect(result.code).not.toBe(0);
-      expect(result.stderr).toContain('unknown field "renewbefore" in io.cert-manager.v1.Certificate.spec');
-    },
-    TIMEOUT_MS,
-  );
-
-  test(
-    'a container port out of range in the Deployment',
-    async () => {
-      const result = await plant((docs) => {
+      },
+      'unknown field "renewbefore" in io.cert-manager.v1.Certificate.spec',
+    ],
+    [
+      'a container port out of range in the Deployment',
+      (docs) => {
         findOne(docs, 'Deployment').spec.template.spec.containers[0].ports[0].containerPort = 84430;
-      });
-      expect(result.code).not.toBe(0);
-      expect(result.stderr).toContain('containerPort: Invalid value: 84430: must be between 1 and 65535');
-    },
-    TIMEOUT_MS,
-  );
-
-  test(
-    'an alert whose "for" is not a duration',
-    async () => {
-      const result = await plant((docs) => {
+      },
+      'containerPort: Invalid value: 84430: must be between 1 and 65535',
+    ],
+    [
+      'an alert whose "for" is not a duration',
+      (docs) => {
         findOne(docs, 'PrometheusRule').spec.groups[0].rules[0].for = 'five minutes';
-      });
+      },
+      'spec.groups[0].rules[0].for',
+    ],
+  ];
+
+  test.each(plants)(
+    '%s',
+    async (_name, edit, message) => {
+      const docs = await helmTemplate(helm, { values: [join(CHART_DIR, 'ci', 'observability-values.yaml')] });
+      edit(docs);
+      const result = await dryRun(docs);
       expect(result.code).not.toBe(0);
-      expect(result.stderr).toContain('spec.groups[0].rules[0].for');
+      expect(result.stderr).toContain(message);
     },
     TIMEOUT_MS,
   );
