@@ -260,24 +260,6 @@ describe('what the values install', () => {
     },
     TIMEOUT_MS,
   );
-
-  test(
-    'helm test checks /readyz through the Service with the CA the webhook configuration trusts',
-    async () => {
-      const [certManager, secret] = await Promise.all([helmTemplate(helm), everything()]);
-      const testPod = (docs: Doc[]) => docs.find((d) => d.metadata.annotations?.['helm.sh/hook'] === 'test') as Doc;
-      expect(testPod(certManager).spec.containers[0].args[0]).toContain(
-        "'https://sidecar-injector.sidecar-injector.svc:443/readyz'",
-      );
-      expect(testPod(certManager).spec.volumes[0].secret).toEqual({
-        secretName: 'sidecar-injector-tls',
-        items: [{ key: 'ca.crt', path: 'ca.crt' }],
-      });
-      const caBundle = findOne(secret, 'MutatingWebhookConfiguration').webhooks[0].clientConfig.caBundle;
-      expect(testPod(secret).spec.containers[0].env).toEqual([{ name: 'CA_BUNDLE', value: caBundle }]);
-    },
-    TIMEOUT_MS,
-  );
 });
 
 describe("the Deployment's arguments are what serve accepts", () => {
