@@ -1,7 +1,8 @@
 #!/usr/bin/env node
-// Writes deploy/base/crd.yaml from the one SidecarTemplate definition (via the build in dist/).
-// Run through `npm run generate:crd`, which builds first. A unit test fails when the committed
-// file differs from what this would write.
+// Writes the SidecarTemplate CRD from the one SidecarTemplate definition (via the build in dist/)
+// into deploy/base/crd.yaml (kustomize) and the Helm chart's crds/. Run through
+// `npm run generate:crd`, which builds first. A unit test fails when a committed file differs
+// from what this would write.
 const { writeFileSync } = require('node:fs');
 const { join } = require('node:path');
 
@@ -16,6 +17,7 @@ if (problems.length > 0) {
   console.error(`generate-crd: the schema is not structural:\n  ${problems.join('\n  ')}`);
   process.exit(1);
 }
-const target = join(root, 'deploy/base/crd.yaml');
-writeFileSync(target, renderCrdYaml(crd));
-console.log(`generate-crd: wrote ${target}`);
+for (const file of ['deploy/base/crd.yaml', 'deploy/helm/sidecar-injector/crds/sidecartemplates.yaml']) {
+  writeFileSync(join(root, file), renderCrdYaml(crd));
+  console.log(`generate-crd: wrote ${file}`);
+}

@@ -1,10 +1,11 @@
 // Keeps the HTTPS server on the newest valid certificate files: new handshakes get the new pair,
-// open connections keep theirs, and a broken pair is refused and reported.
+// open connections keep theirs, and a broken pair is refused and reported. The expiry gauge follows
+// the pair in use.
 import type { Server } from 'node:https';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { Metrics } from './metrics';
-import { CertificateWatcher, type KeyPair, type KeyPairFiles, secureContextOptions } from './tls';
+import { CertificateWatcher, certificateExpiry, type KeyPair, type KeyPairFiles, secureContextOptions } from './tls';
 
 export interface CertificateReloadOptions {
   readonly files: KeyPairFiles;
@@ -17,6 +18,7 @@ export interface CertificateReloadOptions {
 
 export function reloadCertificates(app: FastifyInstance, options: CertificateReloadOptions): CertificateWatcher {
   const { files, logger, metrics } = options;
+  metrics.certificateExpiry.set(certificateExpiry(options.current));
   const watcher = new CertificateWatcher({
     ...files,
     current: options.current,
@@ -24,6 +26,7 @@ export function reloadCertificates(app: FastifyInstance, options: CertificateRel
     onReload: (pair) => {
       (app.server as Server).setSecureContext(secureContextOptions(pair));
       metrics.certificateReloads.inc({ result: 'success' });
+      metrics.certificateExpiry.set(certificateExpiry(pair));
       logger.info({ cert: files.certFile }, 'serving certificate reloaded');
     },
     onRejected: (message) => {

@@ -49,6 +49,11 @@ export class Metrics {
     labelNames: ['resource'] as const,
     registers: [this.registry],
   });
+  readonly certificateExpiry = new Gauge({
+    name: `${PREFIX}certificate_expiry_timestamp_seconds`,
+    help: 'When the serving certificate in use expires (its notAfter), in seconds since the Unix epoch.',
+    registers: [this.registry],
+  });
   readonly certificateReloads = new Counter({
     name: `${PREFIX}certificate_reloads_total`,
     help: 'Serving certificate reloads, by result (success or failure).',

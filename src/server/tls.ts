@@ -87,6 +87,11 @@ export function keyPairProblem(pair: KeyPair): string | undefined {
   }
 }
 
+/** The serving certificate's notAfter in seconds since the epoch (the first certificate in the chain). */
+export function certificateExpiry(pair: KeyPair): number {
+  return Date.parse(new X509Certificate(pair.cert).validTo) / 1000;
+}
+
 export type LoadedKeyPair = { ok: true; pair: KeyPair } | { ok: false; message: string };
 
 export async function loadKeyPair(files: KeyPairFiles): Promise<LoadedKeyPair> {

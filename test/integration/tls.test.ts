@@ -1,4 +1,5 @@
 // The webhook's TLS: versions and ciphers, and the serving certificate replaced on disk.
+import { X509Certificate } from 'node:crypto';
 import { type ConnectionOptions, connect } from 'node:tls';
 import { makeCertificate } from './support/certs';
 import { call, metricValue, postJson } from './support/http';
@@ -50,11 +51,14 @@ describe('certificate rotation', () => {
   const reloads = (result: string) =>
     metricValue(t.metricsPort, 'sidecar_injector_certificate_reloads_total', { result });
   const servedName = async () => (await call(t.port, '/healthz', { ca: t.ca })).peerCommonName;
+  const expiry = () => metricValue(t.metricsPort, 'sidecar_injector_certificate_expiry_timestamp_seconds');
+  const notAfter = (pem: string) => Date.parse(new X509Certificate(pem).validTo) / 1000;
 
   test('a new pair on disk is served on new connections, with no failed request in between', async () => {
     expect(await servedName()).toBe('first');
+    expect(await expiry()).toBe(notAfter(t.ca[0] as string));
     const before = await reloads('success');
-    const next = makeCertificate('second');
+    const next = makeCertificate('second', 30);
     t.useCertificate(next);
     // Requests keep succeeding while the swap happens; the answer's certificate changes once.
     const seen = await eventually(async () => {
@@ -64,6 +68,9 @@ describe('certificate rotation', () => {
     }, 'the new certificate');
     expect(seen).toBe('second');
     expect(await reloads('success')).toBe(before + 1);
+    // The expiry gauge follows the certificate in use (30 days instead of 2).
+    expect(await expiry()).toBe(notAfter(next.cert));
+    expect(notAfter(next.cert) - notAfter(t.ca[0] as string)).toBeGreaterThan(27 * 86400);
   });
 
   test('a broken pair is refused: the previous certificate stays, the failure is counted and logged', async () => {
@@ -77,6 +84,8 @@ describe('certificate rotation', () => {
     writeFileSync(t.keyFile, oldKey);
     await eventually(async () => ((await reloads('failure')) > before ? true : undefined), 'the refusal');
     expect(await servedName()).toBe(current);
+    // A refused pair leaves the expiry of the pair still in use.
+    expect(await expiry()).toBe(notAfter(t.ca[t.ca.length - 1] as string));
     expect(t.logs.some((l) => l.level === 50 && /not a usable pair/.test(l.msg))).toBe(true);
     // Garbage in both files is refused too, and the server keeps answering.
     writeFileSync(t.certFile, 'not a certificate');

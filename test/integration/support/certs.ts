@@ -11,7 +11,7 @@ export interface TestCertificate {
   readonly commonName: string;
 }
 
-export function makeCertificate(commonName: string): TestCertificate {
+export function makeCertificate(commonName: string, days = 2): TestCertificate {
   const dir = mkdtempSync(join(tmpdir(), 'si-cert-'));
   const cert = join(dir, 'tls.crt');
   const key = join(dir, 'tls.key');
@@ -26,7 +26,7 @@ export function makeCertificate(commonName: string): TestCertificate {
       'ec_paramgen_curve:P-256',
       '-nodes',
       '-days',
-      '2',
+      String(days),
       '-subj',
       `/CN=${commonName}`,
       '-addext',

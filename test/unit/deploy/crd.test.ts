@@ -19,12 +19,19 @@ const schema = sidecarTemplateOpenApiSchema();
 // biome-ignore lint/suspicious/noExplicitAny: reading into the generated CRD by path.
 const crd = sidecarTemplateCrd() as any;
 
-describe('deploy/base/crd.yaml', () => {
-  test('is exactly what npm run generate:crd writes (run it after changing sidecarTemplate.ts)', () => {
-    const committed = readFileSync(join(DEPLOY_DIR, 'base/crd.yaml'), 'utf8');
-    expect(committed).toBe(renderCrdYaml());
-    expect(committed.startsWith(CRD_YAML_HEADER)).toBe(true);
-    expect(parseYaml(committed, 'crd.yaml')).toEqual([sidecarTemplateCrd()]);
+describe("deploy/base/crd.yaml and the Helm chart's crds/", () => {
+  test.each(['base/crd.yaml', 'helm/sidecar-injector/crds/sidecartemplates.yaml'])(
+    'deploy/%s is exactly what npm run generate:crd writes (run it after changing sidecarTemplate.ts)',
+    (file) => {
+      const committed = readFileSync(join(DEPLOY_DIR, file), 'utf8');
+      expect(committed).toBe(renderCrdYaml());
+      expect(committed.startsWith(CRD_YAML_HEADER)).toBe(true);
+      expect(parseYaml(committed, file)).toEqual([sidecarTemplateCrd()]);
+    },
+  );
+
+  test('the chart ships the one CRD and nothing else in crds/ (Helm never upgrades or deletes those)', () => {
+    expect(readdirSync(join(DEPLOY_DIR, 'helm/sidecar-injector/crds'))).toEqual(['sidecartemplates.yaml']);
   });
 
   test('defines the cluster-scoped SidecarTemplate, v1alpha1 served and stored, short name sct', () => {
