@@ -9,6 +9,7 @@ export class FakeApi implements ApiClient {
   private readonly lists = new Map<string, Obj[]>();
   private readonly objects = new Map<string, Obj>();
   private readonly failures = new Map<string, ApiError>();
+  private readonly sequences = new Map<string, Obj[]>();
 
   list(path: string, items: Obj[]): this {
     this.lists.set(path, items);
@@ -17,6 +18,12 @@ export class FakeApi implements ApiClient {
 
   object(path: string, object: Obj): this {
     this.objects.set(path, object);
+    return this;
+  }
+
+  /** Successive GETs of `path` answer these in turn; the last one stays. */
+  sequence(path: string, objects: Obj[]): this {
+    this.sequences.set(path, [...objects]);
     return this;
   }
 
@@ -29,6 +36,9 @@ export class FakeApi implements ApiClient {
     this.requests.push({ method, path, options });
     const failure = this.failures.get(path);
     if (failure) throw failure;
+    if (method !== 'GET') return {} as T;
+    const sequence = this.sequences.get(path);
+    if (sequence) return (sequence.length > 1 ? sequence.shift() : sequence[0]) as T;
     const items = this.lists.get(path);
     if (items) {
       const limit = Number(options.query?.limit ?? items.length);
