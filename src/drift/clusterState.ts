@@ -2,9 +2,10 @@
 // --templates-dir files, cluster first as in serve), namespace labels and the webhook's scope.
 import { NAMESPACE_NAME_LABEL } from '../annotations';
 import { type ApiClient, ApiError, METADATA_LIST_ONLY } from '../cluster/apiClient';
-import { type CatalogSnapshot, snapshotOf } from '../templates/catalog';
+import { loadTemplatePaths } from '../sources/templateFiles';
+import { SOURCE_PRECEDENCE, type SourceName } from '../sources/templateSource';
+import { Catalog, type CatalogSnapshot } from '../templates/catalog';
 import { type CompiledTemplate, compileTemplate } from '../templates/compile';
-import { loadTemplatePaths } from '../templates/fileSource';
 import type { Labels } from '../templates/labelSelector';
 import { API_VERSION, PLURAL } from '../templates/sidecarTemplate';
 import { defaultScope, scopeOf, type WebhookScope } from './webhookScope';
@@ -49,11 +50,14 @@ export async function loadCatalog(
   const files = templateDirs.length > 0 ? await loadTemplatePaths([...templateDirs]) : { templates: [], errors: [] };
   for (const error of files.errors) problems.push(...error.problems.map((p) => `${error.file}: ${p}`));
   if (problems.length > 0) throw new DriftError(`invalid templates:\n  ${problems.join('\n  ')}`);
-  const clusterNames = new Set(cluster.map((t) => t.name));
-  for (const t of files.templates) {
-    if (clusterNames.has(t.name)) warn(`template ${t.name} is defined twice; using the one from the cluster`);
-  }
-  return snapshotOf([...cluster, ...files.templates]);
+  const catalog = new Catalog<SourceName>(SOURCE_PRECEDENCE);
+  catalog.replace('cluster', cluster);
+  catalog.onChange((_, clashes) => {
+    for (const clash of clashes)
+      warn(`template ${clash.name} is defined twice; using ${clash.kept}, not ${clash.ignored}`);
+  });
+  catalog.replace('files', files.templates);
+  return catalog.snapshot();
 }
 
 /** Labels of the namespaces drift looks at (one, or all), each with its name label. */

@@ -187,7 +187,9 @@ describe('template files', () => {
       'logger current',
       'sidecar-from-file missing',
     ]);
-    expect(warnings).toEqual(['template logger is defined twice; using the one from the cluster']);
+    expect(warnings).toEqual([
+      `template logger is defined twice; using SidecarTemplate/logger, not ${join(dir, 'templates.yaml')}#0`,
+    ]);
   });
 
   test('an invalid one is an error naming the file: half the templates would report the rest as removed', async () => {
