@@ -38,8 +38,17 @@ export interface WatchEvent {
 
 export interface ApiClient {
   request<T>(method: string, path: string, options?: RequestOptions): Promise<T>;
-  /** Calls `onEvent` for each event until the server ends the watch (resolves) or it fails (rejects). */
-  watch(path: string, query: Query, onEvent: (event: WatchEvent) => void, signal: AbortSignal): Promise<void>;
+  /**
+   * Calls `onEvent` for each event until the server ends the watch (resolves) or it fails or
+   * `onEvent` throws (rejects). `query.timeoutSeconds`, when given, also bounds a silent connection.
+   */
+  watch(
+    path: string,
+    query: Query,
+    onEvent: (event: WatchEvent) => void,
+    signal: AbortSignal,
+    accept?: string,
+  ): Promise<void>;
 }
 
 const DEFAULT_TIMEOUT_MS = 60_000;
@@ -66,31 +75,39 @@ export class KubeApiClient implements ApiClient {
     return (text === '' ? undefined : JSON.parse(text)) as T;
   }
 
-  async watch(path: string, query: Query, onEvent: (event: WatchEvent) => void, signal: AbortSignal): Promise<void> {
-    const response = await this.send(
-      'GET',
-      path,
-      { ...query, watch: 'true' },
-      { accept: 'application/json' },
-      undefined,
-      0,
-      signal,
-    );
+  async watch(
+    path: string,
+    query: Query,
+    onEvent: (event: WatchEvent) => void,
+    signal: AbortSignal,
+    accept = 'application/json',
+  ): Promise<void> {
+    // Bookmarks come about every minute; a connection silent well past the watch's own end is dead.
+    const idleMs = query.timeoutSeconds !== undefined ? (Number(query.timeoutSeconds) + 60) * 1000 : 0;
+    const response = await this.send('GET', path, { ...query, watch: 'true' }, { accept }, undefined, idleMs, signal);
     if ((response.statusCode ?? 0) >= 300)
       throw apiError('WATCH', path, response.statusCode ?? 0, await readText(response));
     return new Promise<void>((resolve, reject) => {
-      response.on('error', reject);
-      response.on('aborted', () => reject(new Error(`watch of ${path} was cut off`)));
+      let failure: Error | undefined;
+      const fail = (error: Error) => {
+        failure ??= error;
+        reject(failure);
+      };
+      response.on('error', fail);
+      response.on('aborted', () => fail(new Error(`watch of ${path} was cut off`)));
       const lines = createInterface({ input: response, crlfDelay: Number.POSITIVE_INFINITY });
+      // readline passes the response's errors on: unheard, they would end the process.
+      lines.on('error', fail);
       lines.on('line', (line) => {
-        if (line.trim() === '') return;
+        if (failure || line.trim() === '') return;
         try {
           onEvent(JSON.parse(line) as WatchEvent);
         } catch (error) {
-          response.destroy(error as Error);
+          fail(error as Error);
+          response.destroy();
         }
       });
-      lines.on('close', () => resolve());
+      lines.on('close', () => (failure ? reject(failure) : resolve()));
     });
   }
 

@@ -5,6 +5,7 @@
 import { chmodSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { metricsText } from '../integration/support/http';
 import { createOwner, deployment, driftReport, ownedPod, rowsOf, runCommand, runDrift } from './support/drift';
 import { type Environment, e2eBeforeAll, e2eTest, SETUP_TIMEOUT_MS, startEnvironment } from './support/environment';
 import { INJECTOR_NAMESPACE, MAIN } from './support/injector';
@@ -17,6 +18,7 @@ import {
   STATUS,
   type StoredPod,
 } from './support/pods';
+import { until } from './support/poll';
 
 const NS = 'drift';
 const OUT_OF_SCOPE = 'drift-out';
@@ -78,6 +80,35 @@ async function deploymentWithReplicaSet(name: string) {
 }
 
 /**
+ * Waits until the webhook's gauge sidecar_injector_pods{template,state} counts what `drift -A`
+ * reports (its pods summed per template and state; zero for every other pair it shows).
+ */
+async function gaugeAgreesWithDrift(): Promise<void> {
+  const { report } = await driftReport(kubeconfig, ['-A']);
+  const expected = new Map<string, number>();
+  for (const w of report.workloads)
+    for (const t of w.templates)
+      expected.set(`${t.name}\t${t.state}`, (expected.get(`${t.name}\t${t.state}`) ?? 0) + t.pods);
+  let last = '';
+  await until(
+    'the gauge sidecar_injector_pods to agree with drift',
+    async () => {
+      const text = await metricsText(env.injector.metricsPort);
+      const gauge = new Map<string, number>();
+      for (const [, template, state, value] of text.matchAll(
+        /^sidecar_injector_pods\{template="([^"]+)",state="([^"]+)"\} (\d+)$/gm,
+      ))
+        if (Number(value) > 0) gauge.set(`${template}\t${state}`, Number(value));
+      last = JSON.stringify([...gauge].sort());
+      return last === JSON.stringify([...expected].sort()) ? true : undefined;
+    },
+    { timeoutMs: 30_000, intervalMs: 250 },
+  ).catch((error: Error) => {
+    throw new Error(`${error.message}\ngauge: ${last}\ndrift: ${JSON.stringify([...expected].sort())}`);
+  });
+}
+
+/**
  * Runs `create` while the API server calls no webhook (as when it is down under failurePolicy
  * Ignore), then puts the webhook configuration back and waits until it is in force again.
  */
@@ -98,7 +129,7 @@ async function withoutWebhook(create: () => Promise<unknown>): Promise<void> {
 }
 
 e2eBeforeAll(async () => {
-  env = await startEnvironment();
+  env = await startEnvironment({ serveArgs: ['--drift-report', 'on'] });
   kubeconfig = env.cp.kubeconfigPath;
   await env.kube.createNamespace(NS, { 'sidecar.injector.dev/injection': 'enabled' });
   await env.kube.createNamespace(OUT_OF_SCOPE);
@@ -130,6 +161,7 @@ e2eTest("a Deployment's pods injected by the webhook are current, and a Skip con
   expect(report.workloads[0]?.templates[0]).toMatchObject({ recordedHashes: [webHash], currentHash: webHash });
   expect(code).toBe(0);
   expect((await driftReport(kubeconfig, ['-A'])).report).toEqual(report);
+  await gaugeAgreesWithDrift();
 });
 
 e2eTest(
@@ -151,6 +183,7 @@ e2eTest(
     expect(outdated?.currentHash).toBe(hashOf(fresh, 'drift-logger'));
     expect(outdated?.currentHash).not.toBe(webHash);
     expect(report.summary).toEqual({ current: 1, outdated: 2, missing: 0, skipped: 2, removed: 0 });
+    await gaugeAgreesWithDrift();
   },
 );
 
@@ -188,6 +221,7 @@ e2eTest(
     const { code, report } = await driftReport(kubeconfig, ['-n', NS, '--template', 'drift-logger']);
     expect(code).toBe(3);
     expect(rowsOf(report)).toContain('CronJob/nightly drift-logger missing 1');
+    await gaugeAgreesWithDrift();
   },
 );
 
@@ -204,6 +238,7 @@ e2eTest(
     expect(removed?.recordedHashes).toEqual([hashOf(pod, 'drift-tail')]);
     expect(removed?.currentHash).toBeUndefined();
     expect(stderr).toBe('');
+    await gaugeAgreesWithDrift();
   },
 );
 
@@ -317,3 +352,20 @@ describe('--restart', () => {
     }
   });
 });
+
+e2eTest(
+  "the gauge's pod watch recovers when the API server goes away and comes back",
+  async () => {
+    await env.cp.stopApiserver();
+    await env.cp.startApiserver();
+    await until(
+      'the pod watch to report its drop',
+      async () =>
+        (await env.injector.metric('sidecar_injector_watch_errors_total', { resource: 'pods' })) > 0 ? true : undefined,
+      { timeoutMs: 60_000, intervalMs: 250 },
+    );
+    await env.kube.createPod(podManifest({ namespace: NS, labels: SELECTED }));
+    await gaugeAgreesWithDrift();
+  },
+  120_000,
+);

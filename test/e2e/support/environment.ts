@@ -34,6 +34,8 @@ export function pinnedKubernetesVersion(): string {
 
 export interface EnvironmentOptions {
   readonly nativeSidecars?: 'auto' | 'always' | 'never';
+  /** More serve flags for the webhook, e.g. --drift-report on. */
+  readonly serveArgs?: readonly string[];
 }
 
 export interface Environment {
@@ -79,6 +81,7 @@ export async function startEnvironment(options: EnvironmentOptions = {}): Promis
       templatesDir,
       kubeconfig: cp.kubeconfigPath,
       ...(options.nativeSidecars ? { nativeSidecars: options.nativeSidecars } : {}),
+      ...(options.serveArgs ? { extraArgs: options.serveArgs } : {}),
     });
     const started: ControlPlane = cp;
     const webhook: Injector = injector;

@@ -78,7 +78,9 @@ describe('the sidecar-injector command', () => {
     const main = join(__dirname, '../../../dist/src/cli/main.js');
     const serve = modulesLoadedBy([main, 'serve', '--help']).join('\n');
     expect(serve).toMatch(/dist\/src\/cli\/serve\.js/);
-    expect(serve).not.toMatch(/@peculiar\/x509|dist\/src\/cli\/(certs|render|validate)\.js/);
+    expect(serve).not.toMatch(
+      /@peculiar\/x509|dist\/src\/cli\/(certs|render|validate|drift|serveDriftReport)\.js|dist\/src\/drift\//,
+    );
     expect(modulesLoadedBy([main, 'certs', '--help']).join('\n')).toMatch(/@peculiar\/x509/);
   });
 });

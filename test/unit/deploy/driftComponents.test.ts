@@ -56,3 +56,29 @@ describe('drift-restart-cronjob', () => {
     expect(findAll(docs, 'ServiceAccount').map((s) => s.metadata.name)).toEqual(['sidecar-injector-drift-restart']);
   });
 });
+
+describe('drift-report', () => {
+  const docs = docsOf('components/drift-report');
+
+  test("grants the webhook's ServiceAccount pods (get, list, watch) and webhook configurations (list, watch), read-only", () => {
+    const binding = findOne(docs, 'ClusterRoleBinding', 'sidecar-injector-drift-report');
+    expect(binding.subjects).toEqual([
+      { kind: 'ServiceAccount', name: 'sidecar-injector', namespace: INJECTOR_NAMESPACE },
+    ]);
+    expect(findOne(docs, 'ClusterRole', 'sidecar-injector-drift-report').rules).toEqual([
+      { apiGroups: [''], resources: ['pods'], verbs: ['get', 'list', 'watch'] },
+      {
+        apiGroups: ['admissionregistration.k8s.io'],
+        resources: ['mutatingwebhookconfigurations'],
+        verbs: ['list', 'watch'],
+      },
+    ]);
+  });
+
+  test("turns the report on through the flag's environment variable", () => {
+    const patch = findOne(docs, 'Deployment', 'sidecar-injector');
+    expect(patch.spec.template.spec.containers).toEqual([
+      { name: 'sidecar-injector', env: [{ name: 'SIDECAR_INJECTOR_DRIFT_REPORT', value: 'on' }] },
+    ]);
+  });
+});

@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { applyPatch } from 'fast-json-patch';
-import { classifyPod, type PodDrift } from '../../../src/injection/drift';
+import { classifyPod, type PodDrift, specForClassification } from '../../../src/injection/drift';
 import { inject } from '../../../src/injection/inject';
 import { snapshotOf } from '../../../src/templates/catalog';
 import { contextArbitrary, podArbitrary } from '../../support/podArbitraries';
@@ -87,6 +87,18 @@ test('the metadata alone gives the answer the whole pod gives, or asks for the s
         catalog,
       );
       if (fromMetadata.kind !== 'needsSpec') expect(fromMetadata).toEqual(driftOf(subject, ctx));
+    }),
+    runs,
+  );
+});
+
+test('the parts of the spec a watch keeps give the answer the whole spec gives', () => {
+  fc.assert(
+    fc.property(pod, contextArbitrary, fc.boolean(), fc.boolean(), (p, ctx, inject_, onHost) => {
+      const withHost = onHost ? { ...p, spec: { ...p.spec, hostNetwork: true } } : p;
+      const subject = inject_ ? injected(withHost, ctx).after : withHost;
+      const kept = { metadata: subject.metadata, spec: specForClassification(structuredClone(subject.spec)) };
+      expect(driftOf(kept as Pod, ctx)).toEqual(driftOf(subject, ctx));
     }),
     runs,
   );
