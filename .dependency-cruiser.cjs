@@ -51,6 +51,11 @@ module.exports = {
       'Template and namespace-label sources feed the catalog; they know nothing of the server or the CLI.',
     ),
     onlyImports(
+      'drift',
+      ['injection', 'cluster', 'sources', 'templates', 'shared', 'annotations'],
+      'Drift around the core: reading the cluster, reports, restarts, the pod watch; nothing of the server or the CLI.',
+    ),
+    onlyImports(
       'server',
       ['admission', 'cluster', 'sources', 'templates', 'runtime', 'shared'],
       'The HTTPS app and its lifecycle; it never reaches into the CLI.',

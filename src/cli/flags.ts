@@ -103,6 +103,20 @@ export function parseByteSize(text: string, flag: string): number {
   return bytes;
 }
 
+const DURATION_UNITS: Readonly<Record<string, number>> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+
+/** A Go duration as kubectl takes it (`90s`, `5m`, `1h30m`, `0`) in milliseconds. */
+export function parseDuration(text: string, flag: string): number {
+  const trimmed = text.trim();
+  if (trimmed === '0') return 0;
+  if (!/^(\d+(\.\d+)?(ms|s|m|h))+$/.test(trimmed))
+    throw new UsageError(`--${flag}: ${JSON.stringify(text)} is not a duration such as 90s, 5m or 1h30m`);
+  let ms = 0;
+  for (const [, amount, , unit] of trimmed.matchAll(/(\d+(\.\d+)?)(ms|s|m|h)/g))
+    ms += Number(amount) * (DURATION_UNITS[unit as string] ?? 0);
+  return ms;
+}
+
 /** Where templates come from: shared by serve, render and validate. */
 export const TEMPLATES_DIR_FLAG: FlagSpec = {
   name: 'templates-dir',

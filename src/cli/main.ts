@@ -23,6 +23,10 @@ const COMMANDS: Readonly<Record<string, { summary: string; run: Command }>> = {
     summary: 'Check SidecarTemplate files',
     run: async (argv, io) => (await import('./validate')).runValidate(argv, io),
   },
+  drift: {
+    summary: 'Report pods whose sidecars are outdated, missing, skipped or removed',
+    run: async (argv, io) => (await import('./drift')).runDrift(argv, io),
+  },
   certs: {
     summary: 'Generate a CA and a serving certificate for the webhook',
     run: async (argv, io) => (await import('./certs')).runCerts(argv, io),

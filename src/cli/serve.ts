@@ -3,7 +3,9 @@
 import type { Logger } from 'pino';
 import { type RunningServer, type ServerConfig, StartupError, startServer } from '../server/start';
 import { chooseSources } from '../sources/chooseSources';
+import type { SourceContext } from '../sources/templateSource';
 import { parseFlags } from './flags';
+import type * as ServeDriftReport from './serveDriftReport';
 import { SERVE_FLAGS, SERVE_HELP, type ServeOptions, serveOptions } from './serveFlags';
 import { serveLogger } from './serveLogger';
 import { waitForStopSignal } from './stopSignal';
@@ -47,8 +49,15 @@ export function serve(
       injectorNamespace: options.config.injectorNamespace ?? null,
       bodyLimit: options.config.bodyLimit,
       clientCa: options.config.clientCa ?? null,
+      driftReport: options.driftReport ? 'on' : 'off',
     },
     'starting',
   );
-  return startServer({ ...options.config, ...tuning, logger, sources: (context) => chooseSources(options, context) });
+  const sources = (context: SourceContext) => {
+    const chosen = chooseSources(options, context);
+    if (!options.driftReport) return chosen;
+    const { withDriftReport } = require('./serveDriftReport') as typeof ServeDriftReport;
+    return withDriftReport(chosen, options, context);
+  };
+  return startServer({ ...options.config, ...tuning, logger, sources });
 }

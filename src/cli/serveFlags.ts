@@ -8,6 +8,7 @@ import type { SourceOptions } from '../sources/chooseSources';
 import { type FlagSpec, type FlagValues, helpText, parseByteSize, TEMPLATES_DIR_FLAG, UsageError } from './flags';
 
 export const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
+export const DRIFT_REPORT_CHOICES = ['on', 'off'] as const;
 
 const SERVICE_ACCOUNT_NAMESPACE = '/var/run/secrets/kubernetes.io/serviceaccount/namespace';
 
@@ -66,6 +67,13 @@ export const SERVE_FLAGS: FlagSpec[] = [
     defaultText: `$POD_NAMESPACE, else ${SERVICE_ACCOUNT_NAMESPACE}`,
   },
   {
+    name: 'drift-report',
+    kind: 'string',
+    choices: DRIFT_REPORT_CHOICES,
+    default: 'off',
+    description: 'Watch pods (metadata only) and export sidecar_injector_pods{template,state}; needs the API',
+  },
+  {
     name: 'shutdown-timeout',
     kind: 'string',
     default: '25',
@@ -83,11 +91,16 @@ export const SERVE_HELP = helpText(
 export interface ServeOptions extends SourceOptions {
   readonly config: Omit<ServerConfig, 'sources' | 'logger'>;
   readonly logLevel: (typeof LOG_LEVELS)[number];
+  /** `--drift-report on`: the pod watch behind sidecar_injector_pods. */
+  readonly driftReport: boolean;
 }
 
 /** Flags → options; a bad value is a UsageError naming the flag. */
 export function serveOptions(values: FlagValues, env: NodeJS.ProcessEnv): ServeOptions {
   const injectorNamespace = (values['injector-namespace'] as string | undefined) || ownNamespace(env);
+  const driftReport = values['drift-report'] === 'on';
+  if (driftReport && values.kubernetes === 'off')
+    throw new UsageError('--drift-report on watches pods through the Kubernetes API: not with --kubernetes off');
   return {
     config: {
       port: portOf(values, 'port'),
@@ -106,6 +119,7 @@ export function serveOptions(values: FlagValues, env: NodeJS.ProcessEnv): ServeO
     ...(values.kubeconfig ? { kubeconfig: values.kubeconfig as string } : {}),
     env,
     logLevel: values['log-level'] as ServeOptions['logLevel'],
+    driftReport,
   };
 }
 

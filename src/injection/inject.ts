@@ -101,7 +101,7 @@ export function inject(pod: unknown, context: InjectionContext, catalog: Catalog
   return { outcome: 'injected', patch: patch.patch(), injected, warnings, selected };
 }
 
-function passthroughReason(
+export function passthroughReason(
   pod: PodView,
   context: InjectionContext,
 ): { reason: string; warnings: string[] } | undefined {

@@ -88,6 +88,23 @@ export class Metrics {
     if (options.processMetrics !== false) collectDefaultMetrics({ register: this.registry });
   }
 
+  /**
+   * The gauge sidecar_injector_pods{template,state} (serve --drift-report on), read from `counts`
+   * when scraped.
+   */
+  reportPodStates(counts: () => Iterable<{ template: string; state: string; pods: number }>): void {
+    new Gauge({
+      name: `${PREFIX}pods`,
+      help: 'Live pods by template and drift state: current, outdated, missing, skipped, removed (--drift-report on).',
+      labelNames: ['template', 'state'] as const,
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        for (const { template, state, pods } of counts()) this.set({ template, state }, pods);
+      },
+    });
+  }
+
   get contentType(): string {
     return this.registry.contentType;
   }

@@ -72,8 +72,14 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
   }
   const serverVersion = sources.serverVersion ?? (() => undefined);
   const stopSources = async () => {
-    await Promise.all([...sources.templates.map((source) => source.stop()), sources.stop?.()]);
+    await Promise.all([
+      ...sources.templates.map((source) => source.stop()),
+      sources.stop?.(),
+      sources.podStates?.stop(),
+    ]);
   };
+  const { podStates } = sources;
+  if (podStates) metrics.reportPodStates(() => podStates.counts());
 
   const files = keyPairFiles(config);
   const loaded = await loadKeyPair(files);
@@ -126,6 +132,12 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
   );
 
   const templatesLoaded = loadTemplates(sources, catalog, readiness, logger);
+  // The drift report starts from the loaded templates; nothing waits on it.
+  if (podStates)
+    templatesLoaded.then(
+      () => podStates.start(),
+      () => {},
+    );
 
   let closing: Promise<void> | undefined;
   const close = async () => {

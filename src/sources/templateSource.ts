@@ -24,6 +24,25 @@ export interface Sources {
   readonly serverVersion?: () => ServerVersion | undefined;
   /** Stops whatever else the sources started (informers, clients). */
   readonly stop?: () => void | Promise<void>;
+  /** Pods by template and drift state (`--drift-report on`), from a watch of their own. */
+  readonly podStates?: PodStates;
+}
+
+/** One (template, state) count of the gauge sidecar_injector_pods. */
+export interface PodStateCount {
+  readonly template: string;
+  readonly state: string;
+  readonly pods: number;
+}
+
+/**
+ * Live pods counted by template and drift state. Started once the templates are loaded, so that
+ * its first counts use them; readiness never waits on it and admissions never touch it.
+ */
+export interface PodStates {
+  start(): void;
+  stop(): Promise<void>;
+  counts(): readonly PodStateCount[];
 }
 
 /** What sources report to: the catalog they fill, the log, and problem counters. */

@@ -2,7 +2,7 @@
 // -k` would) into the workload, the generated CRD and a contract-conforming webhook, and every
 // overlay passes `kubectl apply --dry-run=server -k` on a real kube-apiserver, which runs the
 // API server's own validation of every object (and the CRD's structural schema checks).
-import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sidecarTemplateCrd } from '../../src/templates/crdSchema';
@@ -140,6 +140,38 @@ describe('kubectl apply --dry-run=server -k deploy/overlays/<variant>', () => {
       // One line per object, e.g. "deployment.apps/sidecar-injector created (server dry run)".
       expect(accepted).toHaveLength(docs.length);
       for (const doc of docs) expect(accepted).toContainEqual(expect.stringContaining(`/${doc.metadata.name} `));
+    },
+    TIMEOUT_MS,
+  );
+
+  test(
+    'an overlay with both drift components: the report turned on, the CronJob, their RBAC; all accepted',
+    async () => {
+      const overlay = join(work, 'overlays', 'with-drift');
+      mkdirSync(overlay);
+      writeFileSync(
+        join(overlay, 'kustomization.yaml'),
+        [
+          'apiVersion: kustomize.config.k8s.io/v1beta1',
+          'kind: Kustomization',
+          'resources: [../opt-in-cert-manager]',
+          'components: [../../components/drift-report, ../../components/drift-restart-cronjob]',
+          '',
+        ].join('\n'),
+      );
+      const docs = parseYaml(await kube.ok(['kustomize', overlay]), 'with-drift');
+      const env = findOne(docs, 'Deployment', 'sidecar-injector').spec.template.spec.containers[0].env;
+      expect(env.map((e: Doc) => e.name)).toEqual(['POD_NAMESPACE', 'NODE_OPTIONS', 'SIDECAR_INJECTOR_DRIFT_REPORT']);
+      expect(env[2].value).toBe('on');
+      expect(
+        findAll(docs, 'ClusterRole')
+          .map((r) => r.metadata.name)
+          .sort(),
+      ).toEqual(['sidecar-injector', 'sidecar-injector-drift-report', 'sidecar-injector-drift-restart']);
+      expect(findOne(docs, 'CronJob', 'sidecar-injector-drift-restart').metadata.namespace).toBe(INJECTOR_NAMESPACE);
+      const result = await kube.run(['apply', '--dry-run=server', '-k', overlay]);
+      expect([result.code, result.stderr]).toEqual([0, '']);
+      expect(result.stdout.split('\n').filter((l) => l.endsWith('(server dry run)'))).toHaveLength(docs.length);
     },
     TIMEOUT_MS,
   );

@@ -42,6 +42,8 @@ export interface EnvironmentOptions {
   readonly nativeSidecars?: 'auto' | 'always' | 'never';
   /** A whole cluster instead of an API server alone: controllers, kwok nodes, an audit log. */
   readonly cluster?: Pick<StartControlPlaneOptions, 'controllers' | 'nodes' | 'auditPodCreations'>;
+  /** More serve flags for the webhook, e.g. --drift-report on. */
+  readonly serveArgs?: readonly string[];
 }
 
 export interface Environment {
@@ -87,6 +89,7 @@ export async function startEnvironment(options: EnvironmentOptions = {}): Promis
       templatesDir,
       kubeconfig: cp.kubeconfigPath,
       ...(options.nativeSidecars ? { nativeSidecars: options.nativeSidecars } : {}),
+      ...(options.serveArgs ? { extraArgs: options.serveArgs } : {}),
     });
     const started: ControlPlane = cp;
     const webhook: Injector = injector;

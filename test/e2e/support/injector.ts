@@ -43,6 +43,8 @@ export interface InjectorOptions {
   readonly templatesDir: string;
   readonly kubeconfig: string;
   readonly nativeSidecars?: 'auto' | 'always' | 'never';
+  /** More serve flags, e.g. --drift-report on. */
+  readonly extraArgs?: readonly string[];
 }
 
 export interface Injector {
@@ -74,6 +76,7 @@ export async function startInjector(options: InjectorOptions): Promise<Injector>
     ...['--kubernetes', 'on', '--kubeconfig', options.kubeconfig],
     ...['--templates-dir', options.templatesDir, '--injector-namespace', INJECTOR_NAMESPACE],
     ...['--native-sidecars', options.nativeSidecars ?? 'auto'],
+    ...(options.extraArgs ?? []),
   ]);
   const injector = wrap(serve, certificates.caCert);
   // Last resort if jest exits without running afterAll: kill the child, by its PID only.

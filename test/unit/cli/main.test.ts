@@ -4,7 +4,7 @@ import { modulesLoadedBy } from '../../support/loadedModules';
 import { cli } from './support';
 
 describe('the sidecar-injector command', () => {
-  it.each(['render', 'validate', 'certs'])('%s --help prints its flags and exits 0', async (command) => {
+  it.each(['render', 'validate', 'drift', 'certs'])('%s --help prints its flags and exits 0', async (command) => {
     const run = await cli([command, '--help']);
     expect(run.code).toBe(0);
     expect(run.stdout).toMatch(new RegExp(`^Usage: sidecar-injector ${command} `));
@@ -34,7 +34,7 @@ describe('the sidecar-injector command', () => {
   it.each([['--help'], ['-h'], ['help']])('%s lists the commands', async (flag) => {
     const run = await cli([flag]);
     expect(run.code).toBe(0);
-    for (const command of ['serve', 'render', 'validate', 'certs'])
+    for (const command of ['serve', 'render', 'validate', 'drift', 'certs'])
       expect(run.stdout).toMatch(new RegExp(`^  ${command} `, 'm'));
   });
 
@@ -78,7 +78,9 @@ describe('the sidecar-injector command', () => {
     const main = join(__dirname, '../../../dist/src/cli/main.js');
     const serve = modulesLoadedBy([main, 'serve', '--help']).join('\n');
     expect(serve).toMatch(/dist\/src\/cli\/serve\.js/);
-    expect(serve).not.toMatch(/@peculiar\/x509|dist\/src\/cli\/(certs|render|validate)\.js/);
+    expect(serve).not.toMatch(
+      /@peculiar\/x509|dist\/src\/cli\/(certs|render|validate|drift|serveDriftReport)\.js|dist\/src\/drift\//,
+    );
     expect(modulesLoadedBy([main, 'certs', '--help']).join('\n')).toMatch(/@peculiar\/x509/);
   });
 });
