@@ -3,7 +3,7 @@
 // document is read back and compared with the patched value; where an edit cannot be made
 // faithfully (the path goes through an alias or a merged key), the document is written anew
 // from its value instead, and the caller is told.
-import { type Document, isCollection, isMap, isPair, isScalar, isSeq, Pair } from 'yaml';
+import { type Document, isCollection, isMap, isPair, isScalar, isSeq, type Node, Pair, visit } from 'yaml';
 import { kubernetesValue, pairIndex } from './kubernetesYaml';
 import { yamlKey, yamlNode } from './yamlWrite';
 
@@ -34,6 +34,12 @@ export function editDocument(
   style: YamlStyle,
 ): EditedDocument {
   const copy = parsed.clone();
+  // A document written as one flow collection (JSON, mostly) has no comments to keep; edited in
+  // place it would come out as one long line, so it is written as block YAML instead.
+  if (isCollection(copy.contents) && copy.contents.flow && !hasComments(copy.contents)) {
+    copy.contents = yamlNode(expected);
+    return { text: copy.toString({ lineWidth: 0, ...style, indentSeq: true }), kept: true };
+  }
   let kept = copy.contents !== null && patch.every((op) => applyAdd(copy, op));
   if (kept) {
     try {
@@ -49,6 +55,18 @@ export function editDocument(
   if (copy.directives) copy.directives.docStart = null;
   clearLeadingComment(copy.contents);
   return { text: copy.toString({ lineWidth: 0, ...style }), kept };
+}
+
+function hasComments(node: unknown): boolean {
+  let found = false;
+  visit(node as Node, (_key, n) => {
+    if ((isScalar(n) || isCollection(n)) && (n.comment || n.commentBefore)) {
+      found = true;
+      return visit.BREAK;
+    }
+    return undefined;
+  });
+  return found;
 }
 
 /**
