@@ -188,14 +188,13 @@ function format(text: string, rendered: Rendered[], output: Output, warn: (messa
  * stays as written, comments, quoting and `---` lines included.
  */
 function yamlOutput(text: string, rendered: Rendered[], warn: (message: string) => void): string {
-  const style = yamlStyleOf(text);
   let out = '';
   let from = 0;
   rendered.forEach(({ source, patch, value }, index) => {
     const range = source.document.contents?.range;
     if (patch.length === 0 || !range) return;
     const [start, , end] = range;
-    const edited = editDocument(source.document, patch, value, style);
+    const edited = editDocument(source.document, patch, value, yamlStyleOf(text.slice(start, end)));
     if (!edited.kept) {
       warn(
         `document ${index + 1}: written anew from its values, without its comments: the patch goes through an alias or a merge key`,

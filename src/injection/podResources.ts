@@ -13,7 +13,8 @@ import { quote, warning } from './warnings';
 export interface PodResourceChange {
   readonly field: 'requests' | 'limits';
   readonly resource: string;
-  readonly from: string;
+  /** The value as the pod wrote it; undefined for a request the pod leaves to the API server. */
+  readonly from: string | undefined;
   readonly to: string;
 }
 
@@ -63,6 +64,16 @@ export function padPodResources(pod: unknown, patch: readonly AddOperation[]): P
       const addedToLimits = aggregate(after, limitOf) - aggregate(before, limitOf);
       const addedLimits = larger(addedToLimits, addedRequests);
       if (request && addedRequests > 0n) changes.push(grown('requests', resource, request, addedRequests));
+      else if (limit && addedRequests > 0n) {
+        // A request left out is defaulted by the API server: to the containers' total when one of
+        // them requests the resource, else to the limit. A sidecar that requests it would flip
+        // that (a pod with a 1-CPU limit would request only the sidecar's 50m), so the default
+        // the pod had is written out, grown like an explicit request.
+        const defaulted = DEFAULTED_FROM_CONTAINERS.has(resource) && requestsAny(before, resource);
+        const had = defaulted ? aggregate(before, requestOf) : limit.quantity.nanos;
+        const to = formatQuantity({ nanos: had + addedRequests, format: limit.quantity.format });
+        changes.push({ field: 'requests', resource, from: undefined, to });
+      }
       if (limit && addedLimits > 0n) changes.push(grown('limits', resource, limit, addedLimits));
     } catch (error) {
       if (!(error instanceof NotAQuantity)) throw error;
@@ -74,6 +85,19 @@ export function padPodResources(pod: unknown, patch: readonly AddOperation[]): P
 }
 
 const listOf = (value: unknown): unknown[] => (Array.isArray(value) ? value : []);
+
+/** Resources whose pod-level request the API server defaults from the containers (overcommittable). */
+const DEFAULTED_FROM_CONTAINERS = new Set(['cpu', 'memory']);
+
+/** Whether a container requests `resource` (or limits it, which defaults its request). */
+function requestsAny(containers: Containers, resource: string): boolean {
+  return [...containers.init, ...containers.regular].some((c) => {
+    const resources = isObject(c) && isObject(c.resources) ? c.resources : {};
+    return (['requests', 'limits'] as const).some(
+      (f) => isObject(resources[f]) && resources[f][resource] !== undefined,
+    );
+  });
+}
 
 /** The pod's container lists once the patch's container operations are applied, in their order. */
 function containersAfter(

@@ -11,6 +11,7 @@ import type { AdmissionDeps } from '../admission/decide';
 import { reviewText } from '../admission/response';
 import { parseReviewBody } from '../admission/reviewJson';
 import { type AdmissionRecord, logAdmission } from './admissionLog';
+import { bodyReader } from './bodyReader';
 import { failureStatus, httpStatusOf } from './httpErrors';
 import type { Metrics } from './metrics';
 
@@ -40,7 +41,7 @@ export async function mutateRoute(app: FastifyInstance, deps: MutateRouteDeps): 
   app.decorateRequest('admissionRecord', null);
 
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
+  app.addContentTypeParser('*', bodyReader(deps.bodyLimit));
 
   app.addHook('onRequest', async (request, reply) => {
     if (deps.clientCertificates) {

@@ -3,7 +3,7 @@
 // document is read back and compared with the patched value; where an edit cannot be made
 // faithfully (the path goes through an alias or a merged key), the document is written anew
 // from its value instead, and the caller is told.
-import { type Document, isCollection, isMap, isScalar, isSeq, Pair } from 'yaml';
+import { type Document, isCollection, isMap, isPair, isScalar, isSeq, type Node, Pair, visit } from 'yaml';
 import { kubernetesValue, pairIndex } from './kubernetesYaml';
 import { yamlKey, yamlNode } from './yamlWrite';
 
@@ -34,6 +34,12 @@ export function editDocument(
   style: YamlStyle,
 ): EditedDocument {
   const copy = parsed.clone();
+  // A document written as one flow collection (JSON, mostly) has no comments to keep; edited in
+  // place it would come out as one long line, so it is written as block YAML instead.
+  if (isCollection(copy.contents) && copy.contents.flow && !hasComments(copy.contents)) {
+    copy.contents = yamlNode(expected);
+    return { text: copy.toString({ lineWidth: 0, ...style, indentSeq: true }), kept: true };
+  }
   let kept = copy.contents !== null && patch.every((op) => applyAdd(copy, op));
   if (kept) {
     try {
@@ -47,17 +53,38 @@ export function editDocument(
   copy.commentBefore = null;
   copy.comment = null;
   if (copy.directives) copy.directives.docStart = null;
-  if (copy.contents) {
-    copy.contents.commentBefore = undefined;
-    copy.contents.spaceBefore = false;
-  }
+  clearLeadingComment(copy.contents);
   return { text: copy.toString({ lineWidth: 0, ...style }), kept };
 }
 
-/** Guesses the style of a YAML text from its first block sequence and first flow map. */
+function hasComments(node: unknown): boolean {
+  let found = false;
+  visit(node as Node, (_key, n) => {
+    if ((isScalar(n) || isCollection(n)) && (n.comment || n.commentBefore)) {
+      found = true;
+      return visit.BREAK;
+    }
+    return undefined;
+  });
+  return found;
+}
+
+/**
+ * A comment before the content is kept in the source; the parser hangs it on the content or on
+ * its first key or item, where it would be written a second time.
+ */
+function clearLeadingComment(node: unknown): void {
+  if (!isMap(node) && !isSeq(node) && !isScalar(node)) return;
+  node.commentBefore = undefined;
+  node.spaceBefore = false;
+  const first = isMap(node) || isSeq(node) ? node.items[0] : undefined;
+  clearLeadingComment(isPair(first) ? first.key : first);
+}
+
+/** Guesses the style of a document's YAML text from its first block sequence and flow collection. */
 export function yamlStyleOf(text: string): YamlStyle {
   const sequence = /^( *)[^\s#][^\n]*:[ \t]*\n(?:[ \t]*(?:#[^\n]*)?\n)*( *)- /m.exec(text);
-  const flow = /\{(\s?)[^\s}]/.exec(text);
+  const flow = /[[{](\s?)[^\s\]}]/.exec(text);
   return {
     indentSeq: sequence ? (sequence[2] as string).length > (sequence[1] as string).length : true,
     flowCollectionPadding: flow ? flow[1] !== '' : true,

@@ -200,6 +200,28 @@ describe('a changed document', () => {
     expect(out?.spec.template.spec.volumes[0].configMap.defaultMode).toBe(0o644);
   });
 
+  it('a comment above its first key is written once, where it was', async () => {
+    const input = `# The web tier.\n# Two lines.\n${deployment}`;
+    const run = await render(input);
+    expect(run.stdout.startsWith(`# The web tier.\n# Two lines.\napiVersion: apps/v1\n`)).toBe(true);
+    expect(run.stdout.split('# The web tier.')).toHaveLength(2);
+  });
+
+  it('written as JSON, it comes out as block YAML rather than one long flow line', async () => {
+    const input = JSON.stringify({
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'p', annotations: { 'sidecar.injector.dev/inject': 'metrics-exporter' } },
+      spec: { containers: [{ name: 'app', image: 'x' }] },
+    });
+    const run = await render(input);
+    expect(run.stderr).toBe('');
+    expect(run.stdout).toMatch(/^apiVersion: v1\nkind: Pod\nmetadata:\n/);
+    expect(run.stdout).toContain('\n    - name: metrics-exporter\n');
+    const json = JSON.parse((await render(input, '-o', 'json')).stdout);
+    expect(values(run.stdout)).toEqual([json]);
+  });
+
   it('outside the document, the text around it is as written', async () => {
     const input = `${service}---\n# before the deployment\n${deployment}# after it\n---\n${configMap}`;
     const run = await render(input);

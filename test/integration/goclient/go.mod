@@ -1,0 +1,3 @@
+module sidecar-injector.dev/test/goclient
+
+go 1.26
