@@ -7,7 +7,6 @@ import { join } from 'node:path';
 import { parseFlags } from '../../src/cli/flags';
 import { SERVE_FLAGS, serveOptions } from '../../src/cli/serveFlags';
 import { DEPLOY_DIR, type Doc, findAll, findOne } from '../unit/deploy/manifests';
-import { AWAITED_FLAG, awaitingDriftReport } from './support/awaited';
 import { CHART_DIR, ciValuesFiles, helmTemplate, helmTemplateArgs, parseKubeYaml } from './support/chart';
 import { run, TOOLS_TIMEOUT_MS, toolPath } from './support/tools';
 
@@ -151,19 +150,21 @@ describe('what the values install', () => {
       );
       expect(deployment.spec.replicas).toBeUndefined();
       expect(findOne(docs, 'HorizontalPodAutoscaler').spec).toMatchObject({ minReplicas: 3, maxReplicas: 6 });
-      expect(container.args.join(' ')).toContain(
-        '--log-level warn --native-sidecars always --drift-report on --body-limit 7Mi',
-      );
+      expect(container.args.join(' ')).toContain('--log-level warn --native-sidecars always --body-limit 7Mi');
       expect(container.env).toContainEqual({
         name: 'NODE_OPTIONS',
         value: '--max-old-space-size=192 --max-semi-space-size=8',
       });
+      expect(container.env).toContainEqual({ name: 'SIDECAR_INJECTOR_DRIFT_REPORT', value: 'on' });
 
       const drift = findOne(docs, 'ClusterRole', 'platform-sidecar-injector-drift-report');
       expect(drift.rules).toEqual([
-        { apiGroups: [''], resources: ['pods'], verbs: ['list', 'watch'] },
-        { apiGroups: ['apps'], resources: ['replicasets'], verbs: ['get'] },
-        { apiGroups: ['batch'], resources: ['jobs'], verbs: ['get'] },
+        { apiGroups: [''], resources: ['pods'], verbs: ['get', 'list', 'watch'] },
+        {
+          apiGroups: ['admissionregistration.k8s.io'],
+          resources: ['mutatingwebhookconfigurations'],
+          verbs: ['list', 'watch'],
+        },
       ]);
       expect(findOne(docs, 'ClusterRoleBinding', 'platform-sidecar-injector-drift-report').subjects).toEqual([
         { kind: 'ServiceAccount', name: 'platform-sidecar-injector', namespace: 'platform' },
@@ -209,7 +210,8 @@ describe('what the values install', () => {
       const docs = await helmTemplate(helm);
       const rules = findAll(docs, 'ClusterRole').flatMap((r) => r.rules);
       expect(rules.flatMap((r: Doc) => r.resources).sort()).toEqual(['namespaces', 'sidecartemplates']);
-      expect(findOne(docs, 'Deployment').spec.template.spec.containers[0].args).not.toContain('--drift-report');
+      const container = findOne(docs, 'Deployment').spec.template.spec.containers[0];
+      expect(container.env.map((e: Doc) => e.name)).not.toContain('SIDECAR_INJECTOR_DRIFT_REPORT');
     },
     TIMEOUT_MS,
   );
@@ -269,21 +271,19 @@ describe("the Deployment's arguments are what serve accepts", () => {
       const container = findOne(await helmTemplate(helm, { values: [path] }), 'Deployment').spec.template.spec
         .containers[0];
       expect(container.args[0]).toBe('serve');
-      let args: string[] = container.args.slice(1);
-      const awaited = args.indexOf(`--${AWAITED_FLAG}`);
-      if (awaited >= 0 && awaitingDriftReport()) {
-        expect(args[awaited + 1]).toBe('on'); // CONTRACT.md section 7: --drift-report on|off
-        args = [...args.slice(0, awaited), ...args.slice(awaited + 2)];
-      }
-      const env = { POD_NAMESPACE: 'sidecar-injector' };
-      const options = serveOptions(parseFlags(SERVE_FLAGS, args, env).values, env);
+      // The flags and their SIDECAR_INJECTOR_* variables, as serve reads them in the pod.
+      const env: Record<string, string> = Object.fromEntries(
+        container.env.filter((e: Doc) => e.value !== undefined).map((e: Doc) => [e.name, e.value]),
+      );
+      env.POD_NAMESPACE = 'sidecar-injector';
+      const options = serveOptions(parseFlags(SERVE_FLAGS, container.args.slice(1), env).values, env);
       expect(options.config).toMatchObject({ port: 8443, metricsPort: 9090, shutdownTimeoutMs: 25_000 });
       expect(options).toMatchObject({ kubernetes: 'on', templateDirs: ['/etc/sidecar-injector/templates'] });
+      expect([path, options.driftReport]).toEqual([
+        path,
+        /driftReport:\s+enabled: true/.test(readFileSync(path, 'utf8')),
+      ]);
     },
     TIMEOUT_MS,
   );
-
-  test('tripwire: serve has no --drift-report yet (delete test/deploy/support/awaited.ts once it has)', () => {
-    expect(awaitingDriftReport()).toBe(true);
-  });
 });

@@ -1,7 +1,8 @@
 // Every metric the dashboard and the alerts name is exported, by a running webhook's /metrics or
 // by the e2e kube-apiserver's /metrics, once the webhook has seen the traffic a cluster gives it:
 // an injection, a denial, a failed call under failurePolicy Fail and a fail-open under Ignore
-// (the API server's webhook metrics appear only once each has happened).
+// (the API server's webhook metrics appear only once each has happened). The webhook runs with
+// --drift-report on, for sidecar_injector_pods.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
@@ -13,7 +14,6 @@ import {
 } from '../e2e/support/environment';
 import { injectedTemplates, podNaming } from '../e2e/support/pods';
 import { DEPLOY_DIR, type Doc, findOne } from '../unit/deploy/manifests';
-import { AWAITED_METRIC, awaitingDriftReport } from './support/awaited';
 import { parseKubeYaml } from './support/chart';
 import { dashboardQueries, exportedNames, metricNames } from './support/promql';
 
@@ -27,12 +27,10 @@ const FROM_ELSEWHERE: Readonly<Record<string, string>> = {
 
 let env: Environment;
 let exported: Set<string>;
-/** Named but not exported, leaving out only the drift gauge while serve cannot export it (see awaited.ts). */
-const unexported = (names: readonly string[]) =>
-  names.filter((m) => !exported.has(m) && !(m === AWAITED_METRIC && awaitingDriftReport()));
+const unexported = (names: readonly string[]) => names.filter((m) => !exported.has(m));
 
 e2eBeforeAll(async () => {
-  env = await startEnvironment();
+  env = await startEnvironment({ serveArgs: ['--drift-report', 'on'] });
   await env.kube.createNamespace(NS, { 'sidecar.injector.dev/injection': 'enabled' });
   await env.applyWebhookConfiguration('opt-in', { timeoutSeconds: 2 });
   await env.kube.dryRunUntil('the opt-in configuration to be in force', podNaming(NS, 'e2e-logger'), (d) =>
