@@ -5,6 +5,7 @@
 // ReplicaSet controller goes; the API server's own histogram says what the webhook added to each
 // pod's creation. Loopback only; every wait is bounded. See README.md "Performance".
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import type { ClientRequest } from 'node:http';
 import { Agent, request } from 'node:https';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -50,7 +51,7 @@ const FLAGS: readonly FlagSpec[] = [
     name: 'rates',
     kind: 'string',
     description:
-      'Comma-separated target rates in pods/s, `max` for one scale-up (default 100,200,400,max; max with --quick)',
+      'Comma-separated target rates in pods/s, `max` for one scale-up (default 100,200,400,max; 200,max with --quick)',
   },
   { name: 'rounds', kind: 'string', description: 'Rounds of both sides, alternating which goes first (default 1)' },
   {
@@ -92,7 +93,7 @@ function settingsFrom(argv: string[]): Settings | undefined {
     return undefined;
   }
   const quick = values.quick === true;
-  const rates = (values.rates ? String(values.rates) : quick ? 'max' : '100,200,400,max')
+  const rates = (values.rates ? String(values.rates) : quick ? '200,max' : '100,200,400,max')
     .split(',')
     .map((r) => (r.trim() === 'max' ? ('max' as const) : positiveInteger(r.trim(), 'rates')));
   return {
@@ -145,33 +146,53 @@ class Api {
     });
   }
 
-  /** Streams watch events of `path` (a list URL) to `onEvent` until the returned stop() is called. */
-  watch(path: string, onEvent: (type: string, object: { metadata: { name: string } }) => void): () => void {
-    const req = request(`${this.cp.apiserverUrl}${path}${path.includes('?') ? '&' : '?'}watch=1`, {
-      ...this.cp.adminTls,
-      agent: false,
-    });
-    req.on('response', (res) => {
-      let buffered = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => {
-        buffered += chunk;
-        let newline = buffered.indexOf('\n');
-        while (newline >= 0) {
-          const line = buffered.slice(0, newline);
-          buffered = buffered.slice(newline + 1);
-          if (line.trim()) {
-            const event = JSON.parse(line) as { type: string; object: { metadata: { name: string } } };
-            onEvent(event.type, event.object);
+  /**
+   * Streams the watch events of the pods of NS, from `resourceVersion`, to `onEvent` until the
+   * returned stop() is called. A watch the API server ends is opened again from the last event
+   * seen, so no pod is missed and none is counted twice.
+   */
+  watchPods(resourceVersion: string, onEvent: (type: string) => void): () => void {
+    let last = resourceVersion;
+    let stopped = false;
+    let current: ClientRequest | undefined;
+    const open = (): void => {
+      if (stopped) return;
+      const url = `${this.cp.apiserverUrl}/api/v1/namespaces/${NS}/pods?watch=1&allowWatchBookmarks=true&resourceVersion=${last}`;
+      const req = request(url, { ...this.cp.adminTls, agent: false });
+      current = req;
+      req.on('response', (res) => {
+        let buffered = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => {
+          buffered += chunk;
+          let newline = buffered.indexOf('\n');
+          while (newline >= 0) {
+            const line = buffered.slice(0, newline);
+            buffered = buffered.slice(newline + 1);
+            if (line.trim()) {
+              const event = JSON.parse(line) as { type: string; object: { metadata?: { resourceVersion?: string } } };
+              if (event.type === 'ERROR') log(`  the pod watch returned an error: ${line.slice(0, 300)}`);
+              else {
+                last = event.object.metadata?.resourceVersion ?? last;
+                onEvent(event.type);
+              }
+            }
+            newline = buffered.indexOf('\n');
           }
-          newline = buffered.indexOf('\n');
-        }
+        });
+        res.on('end', () => setTimeout(open, 100));
+        res.on('error', () => {});
       });
-      res.on('error', () => {});
-    });
-    req.on('error', () => {});
-    req.end();
-    return () => req.destroy();
+      req.on('error', () => {
+        if (!stopped) setTimeout(open, 100);
+      });
+      req.end();
+    };
+    open();
+    return () => {
+      stopped = true;
+      current?.destroy();
+    };
   }
 
   close(): void {
@@ -246,17 +267,17 @@ async function scrape(bench: Bench): Promise<WebhookMetrics> {
   return webhookMetrics(r.body, WEBHOOK_NAME);
 }
 
-async function scaleAll(bench: Bench, replicas: number[]): Promise<void> {
-  await Promise.all(
-    replicas.map((n, i) =>
-      bench.api.call(
-        'PATCH',
-        `/apis/apps/v1/namespaces/${NS}/deployments/load-${i}/scale`,
-        { spec: { replicas: n } },
-        'application/merge-patch+json',
-      ),
-    ),
+function scaleOne(bench: Bench, index: number, replicas: number): Promise<unknown> {
+  return bench.api.call(
+    'PATCH',
+    `/apis/apps/v1/namespaces/${NS}/deployments/load-${index}/scale`,
+    { spec: { replicas } },
+    'application/merge-patch+json',
   );
+}
+
+async function scaleAll(bench: Bench, replicas: number[]): Promise<void> {
+  await Promise.all(replicas.map((n, i) => scaleOne(bench, i, n)));
 }
 
 async function podCount(bench: Bench): Promise<number> {
@@ -279,34 +300,40 @@ async function runCell(bench: Bench, side: 'with' | 'without', rate: number | 'm
   const done = new Promise<void>((resolve) => {
     allStored = resolve;
   });
-  const stop = bench.api.watch(
-    `/api/v1/namespaces/${NS}/pods?resourceVersion=${list.metadata.resourceVersion}`,
-    (type) => {
-      if (type !== 'ADDED') return;
-      storedAt.push(performance.now());
-      if (storedAt.length >= pods) allStored();
-    },
-  );
+  const stop = bench.api.watchPods(list.metadata.resourceVersion, (type) => {
+    if (type !== 'ADDED') return;
+    storedAt.push(performance.now());
+    if (storedAt.length >= pods) allStored();
+  });
   const before = await scrape(bench);
   const serverBefore = await scrapeAdmissionDuration(bench.webhook.metricsUrl as string);
   const usage = new ProcessUsage(bench.webhook.pid);
   const processes = [...bench.cp.processes(), { name: 'webhook', pid: bench.webhook.pid }];
   const cpuBefore = processes.map((p) => cpuSecondsOf(p.pid));
+  const ownCpuBefore = process.cpuUsage();
   const sockets = new ConnectionSampler(Number(new URL(bench.webhook.url).port));
   const start = performance.now();
   let pacing: NodeJS.Timeout | undefined;
   try {
     if (rate === 'max') await scaleAll(bench, share(pods));
     else {
-      // Every 100 ms, as many more replicas as the rate allows by now.
-      let asked = 0;
+      // Every 100 ms one Deployment, in turn, is scaled to its share of what the rate allows by
+      // now: one scale request (and one Deployment's status churn) per tick, not one per Deployment.
+      let tick = 0;
+      const replicas = share(0);
       const step = async () => {
         const target = Math.min(pods, Math.ceil((rate * (performance.now() - start)) / 1000));
-        if (target > asked) {
-          asked = target;
-          await scaleAll(bench, share(target));
-        }
-        if (asked < pods) pacing = setTimeout(() => void step().catch(log), 100);
+        const shares = share(target);
+        const turn = target >= pods ? shares.map((_, i) => i) : [tick++ % DEPLOYMENTS];
+        await Promise.all(
+          turn
+            .filter((i) => (shares[i] ?? 0) > (replicas[i] ?? 0))
+            .map((i) => {
+              replicas[i] = shares[i] ?? 0;
+              return scaleOne(bench, i, replicas[i]);
+            }),
+        );
+        if (replicas.reduce((a, b) => a + b, 0) < pods) pacing = setTimeout(() => void step().catch(log), 100);
       };
       await step();
     }
@@ -331,9 +358,11 @@ async function runCell(bench: Bench, side: 'with' | 'without', rate: number | 'm
   const after = await scrape(bench);
   const { cpuSeconds, peakRssBytes } = usage.stop();
   const { connections, peakConnections } = sockets.stop();
-  const cpuMsPerPod = Object.fromEntries(
-    processes.map((p, i) => [p.name, ((cpuSecondsOf(p.pid) - (cpuBefore[i] ?? 0)) * 1000) / Math.max(1, stored)]),
-  );
+  const own = process.cpuUsage(ownCpuBefore);
+  const cpuMsPerPod = Object.fromEntries([
+    ...processes.map((p, i) => [p.name, ((cpuSecondsOf(p.pid) - (cpuBefore[i] ?? 0)) * 1000) / Math.max(1, stored)]),
+    ['bench client', (own.user + own.system) / 1000 / Math.max(1, stored)],
+  ]);
   const serverAfter = await scrapeAdmissionDuration(bench.webhook.metricsUrl as string);
   const served = serverAfter.count - serverBefore.count;
   const delta = difference(after, before);

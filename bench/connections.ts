@@ -1,5 +1,5 @@
 // The TCP connections the API server opens to the webhook, from /proc/net/tcp (IPv4 loopback):
-// each new one costs the webhook a TLS handshake. Sampled every 50 ms during a cell.
+// each new one costs the webhook a TLS handshake. Sampled every 100 ms during a cell.
 import { readFileSync } from 'node:fs';
 
 const ESTABLISHED = '01';
@@ -28,7 +28,7 @@ export class ConnectionSampler {
 
   constructor(private readonly port: number) {
     this.sample();
-    this.timer = setInterval(() => this.sample(), 50);
+    this.timer = setInterval(() => this.sample(), 100);
   }
 
   private sample(): void {
@@ -37,7 +37,7 @@ export class ConnectionSampler {
     for (const remote of now) this.seen.add(remote);
   }
 
-  /** Connections seen (a lower bound on those opened: one opened and closed within 50 ms is missed) and the most at once. */
+  /** Connections seen (a lower bound on those opened: one opened and closed within 100 ms is missed) and the most at once. */
   stop(): { connections: number; peakConnections: number } {
     clearInterval(this.timer);
     this.sample();
