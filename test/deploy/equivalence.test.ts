@@ -6,7 +6,9 @@
 //   labels are written or selected;
 // - the manual overlays' Secret, which the chart expects to exist (certificates.source: secret);
 //   its ca.crt is the chart's caBundle, so the webhook configurations are compared whole;
-// - line breaks in caBundle (kustomize wraps base64 text; the API server decodes it ignoring them).
+// - line breaks in caBundle (kustomize wraps base64 text; the API server decodes it ignoring them);
+// - the order of a container's env entries, compared by name (kustomize releases differ in where
+//   a patch's new entry goes; no entry here refers to another with $(NAME)).
 // A change to one side without the other fails here, naming the object and the field.
 //
 // UPDATE_OBSERVABILITY=1 (npm run generate:observability) first writes deploy/observability's
@@ -80,8 +82,19 @@ async function bothSides(ci: CiValues, deployDir: string, chartDir = CHART_DIR) 
     kustomize = kustomize.filter((d) => d !== secret);
   }
   const chart = await helmTemplate(helm, { chartDir, values: [ci.path], set, includeCrds: true, skipTests: true });
-  const normalise = (doc: Doc) => unwrappedCaBundle(withoutHelmLabels(doc));
+  const normalise = (doc: Doc) => envByName(unwrappedCaBundle(withoutHelmLabels(doc)));
   return { chart: chart.map(normalise), kustomize: kustomize.map(normalise), secret };
+}
+
+function envByName(doc: Doc): Doc {
+  const podSpec = doc.spec?.template?.spec;
+  if (!podSpec?.containers) return doc;
+  for (const container of podSpec.containers as Doc[]) {
+    if (container.env?.some((e: Doc) => typeof e.value === 'string' && e.value.includes('$(')))
+      throw new Error(`${doc.kind} ${doc.metadata.name}: an env entry refers to another; its order matters`);
+    container.env?.sort((a: Doc, b: Doc) => String(a.name).localeCompare(String(b.name)));
+  }
+  return doc;
 }
 
 function unwrappedCaBundle(doc: Doc): Doc {
