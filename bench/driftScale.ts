@@ -133,54 +133,36 @@ async function main(): Promise<void> {
     const catalog = snapshotOf([compiled.template]);
 
     const owners: Array<{ name: string; uid: string }> = [];
+    /** Creates a Deployment or its ReplicaSet (owned by it, as the controller makes it); returns its uid. */
+    const create = async (
+      resource: string,
+      kind: string,
+      metadata: object,
+      labels: Record<string, string>,
+      w: number,
+    ) => {
+      const spec = {
+        replicas: podCount / workloads,
+        selector: { matchLabels: labels },
+        template: { metadata: { labels }, spec: appPod(w, 0, { name: 'x', uid: 'x' }).spec },
+      };
+      const body = { apiVersion: 'apps/v1', kind, metadata, spec };
+      const created = await api.request<{ metadata: { uid: string } }>(
+        'POST',
+        `/apis/apps/v1/namespaces/${NS}/${resource}`,
+        { body },
+      );
+      return created.metadata.uid;
+    };
     for (let w = 0; w < workloads; w++) {
       const labels = { app: `app-${w}` };
-      const deployment = await api.request<{ metadata: { uid: string } }>(
-        'POST',
-        `/apis/apps/v1/namespaces/${NS}/deployments`,
-        {
-          body: {
-            apiVersion: 'apps/v1',
-            kind: 'Deployment',
-            metadata: { name: `app-${w}` },
-            spec: {
-              replicas: podCount / workloads,
-              selector: { matchLabels: labels },
-              template: { metadata: { labels }, spec: appPod(w, 0, { name: 'x', uid: 'x' }).spec },
-            },
-          },
-        },
-      );
+      const deployment = await create('deployments', 'Deployment', { name: `app-${w}` }, labels, w);
       const name = `app-${w}-${(w * 7919).toString(16).padStart(8, '0')}5d`;
-      const rs = await api.request<{ metadata: { uid: string } }>(
-        'POST',
-        `/apis/apps/v1/namespaces/${NS}/replicasets`,
-        {
-          body: {
-            apiVersion: 'apps/v1',
-            kind: 'ReplicaSet',
-            metadata: {
-              name,
-              labels,
-              ownerReferences: [
-                {
-                  apiVersion: 'apps/v1',
-                  kind: 'Deployment',
-                  name: `app-${w}`,
-                  uid: deployment.metadata.uid,
-                  controller: true,
-                },
-              ],
-            },
-            spec: {
-              replicas: podCount / workloads,
-              selector: { matchLabels: labels },
-              template: { metadata: { labels }, spec: appPod(w, 0, { name: 'x', uid: 'x' }).spec },
-            },
-          },
-        },
-      );
-      owners.push({ name, uid: rs.metadata.uid });
+      const owner = { apiVersion: 'apps/v1', kind: 'Deployment', name: `app-${w}`, uid: deployment, controller: true };
+      owners.push({
+        name,
+        uid: await create('replicasets', 'ReplicaSet', { name, labels, ownerReferences: [owner] }, labels, w),
+      });
     }
 
     // 95% injected as the webhook would have; 5% created while it was down (missing).
