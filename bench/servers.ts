@@ -169,6 +169,8 @@ export interface WebhookOptions {
   readonly nodeFlags?: readonly string[];
   /** Watch this cluster (`--kubernetes on --kubeconfig FILE`) instead of `--kubernetes off`. */
   readonly kubeconfig?: string;
+  /** More serve flags, e.g. --drift-report on. */
+  readonly extraArgs?: readonly string[];
 }
 
 /** The webhook through its real entrypoint, `sidecar-injector serve`. */
@@ -194,6 +196,7 @@ export async function startWebhook(options: WebhookOptions): Promise<BenchServer
     options.logLevel,
     '--shutdown-timeout',
     '5',
+    ...(options.extraArgs ?? []),
   ];
   const nodeOptions = [...(options.nodeFlags ?? []), ...profiling(options.name, options.cpuProfileDir)];
   return spawnServer({
@@ -279,6 +282,11 @@ export function scrapeAdmissionDuration(metricsUrl: string): Promise<{ sum: numb
       });
     }).on('error', reject);
   });
+}
+
+/** Resident memory of a process now (VmRSS), bytes. */
+export function currentRss(pid: number): number {
+  return statusField(pid, 'VmRSS') ?? 0;
 }
 
 function statusField(pid: number, field: string): number | undefined {

@@ -45,6 +45,7 @@ interface PodEntry {
 
 const NO_STATES: readonly string[] = Object.freeze([]);
 const SPEC_READS_AT_ONCE = 4;
+const POD_PAGE_SIZE = 100;
 const RECLASSIFY_DELAY_MS = 200;
 const WEBHOOKS = '/apis/admissionregistration.k8s.io/v1/mutatingwebhookconfigurations';
 
@@ -87,6 +88,8 @@ export class LivePodDrift implements PodStates {
       query: { fieldSelector: LIVE_PODS },
       listAccept: METADATA_LIST_ONLY,
       watchAccept: METADATA_ONLY,
+      // Small pages: each is parsed whole, and the heap V8 grows to hold one stays committed.
+      pageSize: POD_PAGE_SIZE,
       handler: this.podHandler(),
       onError: retrying('pods'),
     });

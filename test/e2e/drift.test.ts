@@ -5,8 +5,15 @@
 import { chmodSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { metricsText } from '../integration/support/http';
-import { createOwner, deployment, driftReport, ownedPod, rowsOf, runCommand, runDrift } from './support/drift';
+import {
+  createOwner,
+  driftReport,
+  gaugeAgreesWithDrift as gaugeAgreesWithDrift_,
+  ownedPod,
+  rowsOf,
+  runCommand,
+  runDrift,
+} from './support/drift';
 import { type Environment, e2eBeforeAll, e2eTest, SETUP_TIMEOUT_MS, startEnvironment } from './support/environment';
 import { INJECTOR_NAMESPACE, MAIN } from './support/injector';
 import {
@@ -19,6 +26,7 @@ import {
   type StoredPod,
 } from './support/pods';
 import { until } from './support/poll';
+import { deployment } from './support/workloads';
 
 const NS = 'drift';
 const OUT_OF_SCOPE = 'drift-out';
@@ -62,7 +70,10 @@ const webhookInjects = (image: string) =>
 
 /** A Deployment with a ReplicaSet it owns, as the Deployment controller would have made them. */
 async function deploymentWithReplicaSet(name: string) {
-  const owner = await createOwner(env.kube, deployment(NS, name, SELECTED));
+  const owner = await createOwner(
+    env.kube,
+    deployment(NS, name, 2, { labels: SELECTED, containers: [{ name: 'app', image: 'registry.k8s.io/pause:3.10' }] }),
+  );
   const replicaSet = await createOwner(env.kube, {
     apiVersion: 'apps/v1',
     kind: 'ReplicaSet',
@@ -79,34 +90,7 @@ async function deploymentWithReplicaSet(name: string) {
   return { deployment: owner, replicaSet };
 }
 
-/**
- * Waits until the webhook's gauge sidecar_injector_pods{template,state} counts what `drift -A`
- * reports (its pods summed per template and state; zero for every other pair it shows).
- */
-async function gaugeAgreesWithDrift(): Promise<void> {
-  const { report } = await driftReport(kubeconfig, ['-A']);
-  const expected = new Map<string, number>();
-  for (const w of report.workloads)
-    for (const t of w.templates)
-      expected.set(`${t.name}\t${t.state}`, (expected.get(`${t.name}\t${t.state}`) ?? 0) + t.pods);
-  let last = '';
-  await until(
-    'the gauge sidecar_injector_pods to agree with drift',
-    async () => {
-      const text = await metricsText(env.injector.metricsPort);
-      const gauge = new Map<string, number>();
-      for (const [, template, state, value] of text.matchAll(
-        /^sidecar_injector_pods\{template="([^"]+)",state="([^"]+)"\} (\d+)$/gm,
-      ))
-        if (Number(value) > 0) gauge.set(`${template}\t${state}`, Number(value));
-      last = JSON.stringify([...gauge].sort());
-      return last === JSON.stringify([...expected].sort()) ? true : undefined;
-    },
-    { timeoutMs: 30_000, intervalMs: 250 },
-  ).catch((error: Error) => {
-    throw new Error(`${error.message}\ngauge: ${last}\ndrift: ${JSON.stringify([...expected].sort())}`);
-  });
-}
+const gaugeAgreesWithDrift = () => gaugeAgreesWithDrift_(kubeconfig, () => env.injector.metricsPort);
 
 /**
  * Runs `create` while the API server calls no webhook (as when it is down under failurePolicy

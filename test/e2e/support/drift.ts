@@ -2,9 +2,11 @@
 // a controller would have made: workloads, their ReplicaSets and Jobs, and pods owned by them.
 import { execFile } from 'node:child_process';
 import type { DriftReport } from '../../../src/drift/report';
+import { metricsText } from '../../integration/support/http';
 import { MAIN } from './injector';
 import type { Kube } from './kube';
 import { type StoredPod, uniqueName } from './pods';
+import { until } from './poll';
 
 export interface DriftRun {
   readonly code: number;
@@ -39,6 +41,45 @@ export async function driftReport(
   }
 }
 
+/** (template, state) → pods over all workloads of a report. */
+function podsByTemplateState(report: DriftReport): string {
+  const counts = new Map<string, number>();
+  for (const w of report.workloads)
+    for (const t of w.templates) counts.set(`${t.name} ${t.state}`, (counts.get(`${t.name} ${t.state}`) ?? 0) + t.pods);
+  return JSON.stringify([...counts].sort());
+}
+
+/** The gauge sidecar_injector_pods as (template, state) → pods, zeros left out. */
+async function gaugeByTemplateState(metricsPort: number): Promise<string> {
+  const gauge = new Map<string, number>();
+  const text = await metricsText(metricsPort);
+  for (const [, template, state, value] of text.matchAll(
+    /^sidecar_injector_pods\{template="([^"]+)",state="([^"]+)"\} (\d+)$/gm,
+  ))
+    if (Number(value) > 0) gauge.set(`${template} ${state}`, Number(value));
+  return JSON.stringify([...gauge].sort());
+}
+
+/**
+ * Waits until the webhook's gauge sidecar_injector_pods (--drift-report on) counts what
+ * `drift -A` reports, pair by pair (both are read again on each try: pods come and go).
+ */
+export async function gaugeAgreesWithDrift(kubeconfig: string, metricsPort: () => number): Promise<void> {
+  let gauge = '';
+  let drift = '';
+  await until(
+    'the gauge sidecar_injector_pods to count what drift reports',
+    async () => {
+      drift = podsByTemplateState((await driftReport(kubeconfig, ['-A'])).report);
+      gauge = await gaugeByTemplateState(metricsPort());
+      return gauge === drift ? true : undefined;
+    },
+    { timeoutMs: 60_000, intervalMs: 500 },
+  ).catch((error: Error) => {
+    throw new Error(`${error.message}\ngauge: ${gauge}\ndrift: ${drift}`);
+  });
+}
+
 /** Rows `Kind/name template state pods` of a report, for compact assertions. */
 export const rowsOf = (report: DriftReport): string[] =>
   report.workloads.flatMap((w) => w.templates.map((t) => `${w.kind}/${w.name} ${t.name} ${t.state} ${t.pods}`));
@@ -57,20 +98,6 @@ export async function createOwner(kube: Kube, object: Record<string, unknown>): 
 }
 
 export const ownedBy = (owner: Owner) => ({ ...owner, controller: true, blockOwnerDeletion: true });
-
-/** A Deployment as stored (no controller runs here: it only has to exist to be an owner). */
-export function deployment(namespace: string, name: string, labels: Record<string, string>) {
-  return {
-    apiVersion: 'apps/v1',
-    kind: 'Deployment',
-    metadata: { name, namespace },
-    spec: {
-      replicas: 2,
-      selector: { matchLabels: labels },
-      template: { metadata: { labels }, spec: { containers: [{ name: 'app', image: 'registry.k8s.io/pause:3.10' }] } },
-    },
-  };
-}
 
 /** A pod owned by `owner`, as its controller would create it. */
 export function ownedPod(

@@ -56,6 +56,13 @@ export interface Environment {
     scope: Scope,
     overrides?: Omit<WebhookConfigurationOptions, 'url' | 'caBundle'>,
   ): Promise<void>;
+  /** SIGTERM to the webhook (as when it is down); the API server then follows failurePolicy. */
+  stopWebhook(): Promise<void>;
+  /**
+   * Starts the webhook again (a new process, on new ports; `injector` is then the new one) and
+   * puts the last webhook configuration back, pointed at it.
+   */
+  startWebhook(): Promise<void>;
   /** Failure details: the webhook's log tail and where the control plane logs are kept. */
   diagnostics(): string;
   stop(): Promise<void>;
@@ -84,15 +91,23 @@ export async function startEnvironment(options: EnvironmentOptions = {}): Promis
     const templatesDir = join(work, 'templates');
     mkdirSync(templatesDir);
     cpSync(FIXTURE_TEMPLATES, templatesDir, { recursive: true });
-    injector = await startInjector({
+    const injectorOptions = {
       certificates,
       templatesDir,
       kubeconfig: cp.kubeconfigPath,
       ...(options.nativeSidecars ? { nativeSidecars: options.nativeSidecars } : {}),
       ...(options.serveArgs ? { extraArgs: options.serveArgs } : {}),
-    });
+    };
+    injector = await startInjector(injectorOptions);
     const started: ControlPlane = cp;
-    const webhook: Injector = injector;
+    let webhook: Injector = injector;
+    let lastConfiguration: Parameters<Environment['applyWebhookConfiguration']> | undefined;
+    const applyWebhookConfiguration: Environment['applyWebhookConfiguration'] = (scope, overrides = {}) => {
+      lastConfiguration = [scope, overrides];
+      return kube.apply(
+        webhookConfiguration(scope, { ...overrides, url: webhook.url, caBundle: certificates.caBundle }),
+      );
+    };
     console.log(
       [
         `e2e: kube-apiserver ${cp.version} at ${cp.apiserverUrl}`,
@@ -104,10 +119,18 @@ export async function startEnvironment(options: EnvironmentOptions = {}): Promis
     const environment: Environment = {
       cp,
       kube,
-      injector,
+      get injector() {
+        return webhook;
+      },
       certificates,
-      applyWebhookConfiguration: (scope, overrides = {}) =>
-        kube.apply(webhookConfiguration(scope, { ...overrides, url: webhook.url, caBundle: certificates.caBundle })),
+      applyWebhookConfiguration,
+      stopWebhook: async () => {
+        await webhook.terminate();
+      },
+      startWebhook: async () => {
+        webhook = await startInjector(injectorOptions);
+        if (lastConfiguration) await applyWebhookConfiguration(...lastConfiguration);
+      },
       diagnostics: () =>
         [webhook.tail(), `kube-apiserver log: ${started.apiserverLog()} (kept after a failure)`].join('\n'),
       stop: async () => {
